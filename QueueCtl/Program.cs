@@ -1,0 +1,3 @@
+// The operator CLI lands with the client and CLI issue; this entry point keeps the solution whole.
+Console.Error.WriteLine("queuectl: not implemented yet.");
+return 2;

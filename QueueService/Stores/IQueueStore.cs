@@ -1,0 +1,116 @@
+using QueueService.Tasks;
+
+namespace QueueService.Stores;
+
+/// <summary>
+/// The queue's storage contract, in transitions and queries. <c>RedisQueueStore</c> and
+/// <c>InMemoryQueueStore</c> implement it with identical semantics, proven by one contract suite.
+/// Every transition is atomic: it applies whole or not at all. All times are the store's clock
+/// (Redis <c>TIME</c>; the injected <see cref="TimeProvider"/> in memory).
+/// Every method may also throw <see cref="QueueStoreException"/> with <see cref="StoreError.Unavailable"/>
+/// when the storage cannot be reached; a transition sent before that may still have applied.
+/// </summary>
+public interface IQueueStore
+{
+    /// <summary>A short name for logs and health: <c>redis</c> or <c>memory</c>.</summary>
+    string Kind { get; }
+
+    /// <summary>Adds one task: queued (or scheduled when it has a future <see cref="NewTask.Delay"/>/<see cref="NewTask.RunAt"/>).</summary>
+    /// <returns>The id and where it stands. When <see cref="NewTask.Id"/> names an existing task nothing changes and <see cref="EnqueueResult.Created"/> is false.</returns>
+    /// <exception cref="QueueStoreException"><see cref="StoreError.Invalid"/> for any field outside its rules (<see cref="TaskLimits.Validate"/>); nothing is stored.</exception>
+    Task<EnqueueResult> EnqueueAsync(NewTask task, CancellationToken cancellationToken = default);
+
+    /// <summary>Adds many tasks in one round trip, in the given order (FIFO among equal priorities follows the list).</summary>
+    /// <returns>One result per task, in order.</returns>
+    /// <exception cref="QueueStoreException"><see cref="StoreError.Invalid"/> if any task is invalid: then none is stored.</exception>
+    Task<IReadOnlyList<EnqueueResult>> EnqueueBatchAsync(IReadOnlyList<NewTask> tasks, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Leases up to <paramref name="maxTasks"/> queued tasks from <paramref name="queues"/> for <paramref name="workerId"/>:
+    /// highest priority first across all the listed queues, then oldest. Each becomes processing, its
+    /// attempts grow by one and it gets a fresh lease token expiring after <paramref name="leaseDuration"/>.
+    /// Due scheduled tasks (of any queue) are promoted first, so a retry never waits for a separate promoter.
+    /// </summary>
+    /// <returns>The leases, in run order; empty when nothing is queued.</returns>
+    /// <exception cref="QueueStoreException"><see cref="StoreError.Invalid"/> for an empty worker id, no queues, a bad queue name, <paramref name="maxTasks"/> outside 1–1000, or a duration outside (0, 24 h].</exception>
+    Task<IReadOnlyList<TaskLease>> LeaseAsync(string workerId, IReadOnlyList<string> queues, int maxTasks,
+        TimeSpan leaseDuration, CancellationToken cancellationToken = default);
+
+    /// <summary>Renews a lease to <paramref name="leaseDuration"/> from now and tells whether a cancel was requested.</summary>
+    /// <exception cref="QueueStoreException"><see cref="StoreError.LeaseNotHeld"/> when the lease is no longer the task's (reclaimed, finished, purged); <see cref="StoreError.NotFound"/> when the task is gone.</exception>
+    Task<HeartbeatResult> HeartbeatAsync(TaskLease lease, TimeSpan leaseDuration, CancellationToken cancellationToken = default);
+
+    /// <summary>Records the lease holder's progress (percent clamped to 0–100).</summary>
+    /// <exception cref="QueueStoreException"><see cref="StoreError.LeaseNotHeld"/>, <see cref="StoreError.NotFound"/>; <see cref="StoreError.Invalid"/> for details over the payload limit.</exception>
+    Task ReportProgressAsync(TaskLease lease, TaskProgress progress, CancellationToken cancellationToken = default);
+
+    /// <summary>processing → completed with a result (JSON text, may be null), only for the current lease holder. Updates the queue's moving average of processing time.</summary>
+    /// <exception cref="QueueStoreException"><see cref="StoreError.LeaseNotHeld"/> for a stale worker's late result (the task is left as it is); <see cref="StoreError.NotFound"/>.</exception>
+    Task CompleteAsync(TaskLease lease, string? resultJson, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Records a failed attempt. processing → scheduled (retry after backoff) when the failure is
+    /// retryable and <c>attempt ≤ maxRetries</c>; → failed otherwise; → cancelled when a cancel was requested.
+    /// The error joins the task's history either way.
+    /// </summary>
+    /// <returns>The new status and, when scheduled, when the retry is due.</returns>
+    /// <exception cref="QueueStoreException"><see cref="StoreError.LeaseNotHeld"/>; <see cref="StoreError.NotFound"/>.</exception>
+    Task<FailOutcome> FailAsync(TaskLease lease, TaskFailure failure, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Hands a leased task back unfinished (graceful shutdown): processing → queued at its original
+    /// place (priority and sequence kept), the attempt not counted; → cancelled when a cancel was requested.
+    /// </summary>
+    /// <exception cref="QueueStoreException"><see cref="StoreError.LeaseNotHeld"/>; <see cref="StoreError.NotFound"/>.</exception>
+    Task ReleaseAsync(TaskLease lease, CancellationToken cancellationToken = default);
+
+    /// <summary>The lease holder confirms it stopped because of a requested cancel: processing → cancelled.</summary>
+    /// <exception cref="QueueStoreException"><see cref="StoreError.LeaseNotHeld"/>; <see cref="StoreError.NotFound"/>.</exception>
+    Task ConfirmCancelAsync(TaskLease lease, CancellationToken cancellationToken = default);
+
+    /// <summary>Cancels a task: queued or scheduled → cancelled at once; processing → cancel requested (the worker learns it at its next heartbeat). Cancelling a processing task twice is allowed and answers <see cref="CancelOutcome.CancelRequested"/> again.</summary>
+    /// <exception cref="QueueStoreException"><see cref="StoreError.NotFound"/>; <see cref="StoreError.IllegalTransition"/> for completed, failed or cancelled tasks (nothing changes).</exception>
+    Task<CancelOutcome> CancelAsync(string taskId, CancellationToken cancellationToken = default);
+
+    /// <summary>Re-queues a failed or cancelled task by hand: → queued at the back of its priority, attempts reset to 0, error history kept, result and progress cleared.</summary>
+    /// <returns>The task as it is now (queued, with its position).</returns>
+    /// <exception cref="QueueStoreException"><see cref="StoreError.NotFound"/>; <see cref="StoreError.IllegalTransition"/> for queued, scheduled, processing or completed tasks (nothing changes).</exception>
+    Task<QueueTask> RetryAsync(string taskId, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads one task, with its queue position and estimated wait when queued.</summary>
+    /// <returns>The task, or null when no task has that id.</returns>
+    Task<QueueTask?> GetAsync(string taskId, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists tasks, filtered and paged (order in <see cref="TaskQuery"/>); queued items carry their position and estimated wait. O(log N + page).</summary>
+    /// <exception cref="QueueStoreException"><see cref="StoreError.Invalid"/> for a bad query.</exception>
+    Task<TaskPage> ListAsync(TaskQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>Counts per queue and status, lifetime totals, and moving averages. O(queues), never a scan of tasks.</summary>
+    Task<QueueStats> GetStatsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Moves up to <paramref name="maxTasks"/> due scheduled tasks to their queues (each gets a new sequence: the back of its priority).</summary>
+    /// <returns>How many were promoted.</returns>
+    Task<int> PromoteDueAsync(int maxTasks = 1000, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Reclaims up to <paramref name="maxTasks"/> tasks whose lease expired: → queued at their original
+    /// place when attempts remain (<c>attempt ≤ maxRetries</c>), → failed when spent, → cancelled when a
+    /// cancel was pending. Each gets a <see cref="TaskErrorKinds.LeaseExpired"/> history entry.
+    /// </summary>
+    /// <returns>What was reclaimed, with the worker that held each.</returns>
+    Task<IReadOnlyList<ReapedTask>> ReapExpiredAsync(int maxTasks = 1000, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes up to <paramref name="maxTasks"/> completed, failed and cancelled tasks that finished more than <paramref name="olderThan"/> ago.</summary>
+    /// <returns>How many were deleted.</returns>
+    /// <exception cref="QueueStoreException"><see cref="StoreError.Invalid"/> for a negative age.</exception>
+    Task<long> PurgeFinishedAsync(TimeSpan olderThan, int maxTasks = 10_000, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Waits until a task may be available on one of <paramref name="queues"/> (an enqueue, retry,
+    /// promotion or release there) or <paramref name="maxWait"/> passes. A hint, not a promise:
+    /// callers lease afterwards and may find nothing. Returns at once if work was signalled since
+    /// the caller's previous wait began is not guaranteed: callers lease before waiting.
+    /// </summary>
+    /// <returns>True when woken by a signal, false on time-out.</returns>
+    Task<bool> WaitForWorkAsync(IReadOnlyList<string> queues, TimeSpan maxWait, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,74 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using QueueService.Stores;
+
+namespace QueueService.Tasks;
+
+/// <summary>Fixed limits and the validation of a <see cref="NewTask"/>, shared by both stores.</summary>
+public static partial class TaskLimits
+{
+    /// <summary>Default retries after the first attempt.</summary>
+    public const int DefaultMaxRetries = 3;
+    /// <summary>Highest accepted <see cref="NewTask.MaxRetries"/>.</summary>
+    public const int MaxMaxRetries = 100;
+    /// <summary>Default upper bound of a payload, in UTF-8 bytes (1 MiB). Audio travels as a file path, not in the payload.</summary>
+    public const int MaxPayloadBytes = 1024 * 1024;
+    /// <summary>Longest accepted task id.</summary>
+    public const int MaxIdLength = 128;
+    /// <summary>How many error entries a task keeps (oldest dropped first).</summary>
+    public const int ErrorHistoryLength = 20;
+    /// <summary>Longest error message kept, in characters; longer ones are cut.</summary>
+    public const int MaxErrorLength = 4000;
+    /// <summary>Largest page a list call returns.</summary>
+    public const int MaxPageSize = 1000;
+    /// <summary>Longest a lease may be asked for.</summary>
+    public static readonly TimeSpan MaxLeaseDuration = TimeSpan.FromHours(24);
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,63}$")]
+    private static partial Regex QueueNamePattern();
+
+    [GeneratedRegex("^[A-Za-z0-9._-]+$")]
+    private static partial Regex IdPattern();
+
+    /// <summary>True when <paramref name="type"/> is a valid queue name.</summary>
+    public static bool IsValidQueueName(string? type) => type is not null && QueueNamePattern().IsMatch(type);
+
+    /// <summary>Checks a queue name.</summary>
+    /// <exception cref="QueueStoreException"><see cref="StoreError.Invalid"/> naming the field.</exception>
+    public static void ValidateQueueName(string? type, string field = "type")
+    {
+        if (!IsValidQueueName(type))
+            throw QueueStoreException.Invalid(field,
+                $"'{type}' is not a valid queue name: use 1-64 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit.");
+    }
+
+    /// <summary>Checks every field of a submission; the first problem wins.</summary>
+    /// <exception cref="QueueStoreException"><see cref="StoreError.Invalid"/> naming the field and the rule.</exception>
+    public static void Validate(NewTask task, int maxPayloadBytes = MaxPayloadBytes)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        ValidateQueueName(task.Type);
+        if (task.Id is not null && (task.Id.Length is 0 or > MaxIdLength || !IdPattern().IsMatch(task.Id)))
+            throw QueueStoreException.Invalid("id", $"a task id must be 1-{MaxIdLength} characters of letters, digits, '.', '_' or '-'.");
+        if (!Tasks.Priority.IsValid(task.Priority))
+            throw QueueStoreException.Invalid("priority", $"priority must be between {Tasks.Priority.Min} and {Tasks.Priority.Max}; got {task.Priority}.");
+        if (task.MaxRetries is < 0 or > MaxMaxRetries)
+            throw QueueStoreException.Invalid("maxRetries", $"maxRetries must be between 0 and {MaxMaxRetries}; got {task.MaxRetries}.");
+        if (task.PayloadJson is null)
+            throw QueueStoreException.Invalid("payload", "a payload is required (use \"{}\" for none).");
+        var payloadBytes = Encoding.UTF8.GetByteCount(task.PayloadJson);
+        if (payloadBytes > maxPayloadBytes)
+            throw QueueStoreException.Invalid("payload", $"the payload is {payloadBytes} bytes; the limit is {maxPayloadBytes}.");
+        if (task.Delay is not null && task.RunAt is not null)
+            throw QueueStoreException.Invalid("delay", "give either delay or runAt, not both.");
+        if (task.Delay is { } delay && (delay < TimeSpan.Zero || delay > TimeSpan.FromDays(365)))
+            throw QueueStoreException.Invalid("delay", "delay must be between 0 and 365 days.");
+    }
+
+    /// <summary>Cuts an error message to <see cref="MaxErrorLength"/>.</summary>
+    public static string TrimError(string? message)
+    {
+        var text = string.IsNullOrWhiteSpace(message) ? "unknown error" : message;
+        return text.Length <= MaxErrorLength ? text : text[..MaxErrorLength];
+    }
+}
