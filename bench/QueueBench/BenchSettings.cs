@@ -1,0 +1,31 @@
+using System.Globalization;
+
+namespace QueueBench;
+
+/// <summary>Command-line settings: <c>--n 20000 --depths 10000,100000,1000000 --stores memory,redis --latency 500 --redis host:port</c>.</summary>
+internal sealed record BenchSettings(int N, int LatencySamples, IReadOnlyList<int> Depths, IReadOnlyList<string> Stores, string? RedisConfiguration)
+{
+    public static BenchSettings Parse(string[] args)
+    {
+        var n = 20_000;
+        var latency = 500;
+        IReadOnlyList<int> depths = [10_000, 100_000, 1_000_000];
+        IReadOnlyList<string> stores = ["memory", "redis"];
+        string? redis = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            switch (args[i])
+            {
+                case "--n": n = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--latency": latency = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--depths": depths = Next().Split(',').Select(d => int.Parse(d, CultureInfo.InvariantCulture)).ToArray(); break;
+                case "--stores": stores = Next().Split(','); break;
+                case "--redis": redis = Next(); break;
+                case "--quick": n = 5_000; latency = 200; depths = [10_000, 100_000]; break;
+                default: throw new ArgumentException($"unknown option {args[i]}");
+            }
+        }
+        return new BenchSettings(n, latency, depths, stores, redis);
+    }
+}
