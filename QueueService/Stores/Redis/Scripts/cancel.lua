@@ -1,5 +1,6 @@
---[[ cancel: queued or scheduled -> cancelled at once; processing -> processing with a cancel
-  requested (the worker learns it at its next heartbeat), again on a second cancel.
+--[[ cancel: queued or scheduled -> cancelled at once (a scheduled task's due time is cleared: it
+  will not run); processing -> processing with a cancel requested (the worker learns it at its
+  next heartbeat), again on a second cancel.
   keys:    @ns (namespace prefix) @taskKey
   args:    (none)
   returns: {0, 'cancelled'} | {0, 'cancel-requested'} | {-1} not found
@@ -15,5 +16,6 @@ if status == 'processing' then
 end
 if status ~= 'queued' and status ~= 'scheduled' then return { -2, status } end
 call('HSET', @taskKey, 'status', 'cancelled', 'completedAt', now, 'updatedAt', now)
+call('HDEL', @taskKey, 'scheduledFor')
 moveIndex(@ns, f[1], f[2], status, 'cancelled', now)
 return { 0, 'cancelled' }
