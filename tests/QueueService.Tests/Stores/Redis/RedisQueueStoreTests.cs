@@ -6,6 +6,7 @@ using QueueService.Stores;
 using QueueService.Stores.Redis;
 using QueueService.Tasks;
 using QueueService.Tests.Fixtures;
+using QueueService.Tests.Support;
 using StackExchange.Redis;
 using Xunit.Abstractions;
 
@@ -147,6 +148,37 @@ public sealed class RedisQueueStoreTests(RedisServerFixture redis, ITestOutputHe
         done!.Status.Should().Be(QueueTaskStatus.Completed);
         done.ResultJson.Should().Be("{\"ok\":true}");
         (await store.GetStatsAsync()).Queues["main"].Counts.Should().Be(new StatusCounts(0, 0, 2, 1, 0, 0));
+    }
+
+    [Fact]
+    public async Task ListStatsAndPurge_ReadTheIndexes_InOneCallEach()
+    {
+        // A smoke test of the read scripts until the contract suite covers listing and purge.
+        await using var store = CreateStore(RedisServerFixture.UniqueNamespace());
+        var ids = (await store.EnqueueBatchAsync([new NewTask("l", "{}"), new NewTask("l", "{}") { Priority = 9 },
+            new NewTask("m", "{}") { Delay = TimeSpan.FromHours(1) }])).Select(r => r.Id).ToArray();
+        var lease = (await store.LeaseAsync("w", ["l"], 1, Lease))[0];
+        await store.CompleteAsync(lease, null);
+
+        var queued = await store.ListAsync(new TaskQuery(QueueTaskStatus.Queued));
+        var all = await store.ListAsync(new TaskQuery(Limit: 2));
+        var scheduled = await store.ListAsync(new TaskQuery(QueueTaskStatus.Scheduled, "m"));
+        var stats = await store.GetStatsAsync();
+
+        queued.Items.Select(t => (t.Id, t.QueuePosition)).Should().Equal((ids[0], (long?)1));
+        all.Total.Should().Be(3);
+        all.Items.Select(t => t.Id).Should().Equal(ids[2], ids[1]);
+        scheduled.Items.Should().ContainSingle().Which.ScheduledFor.Should().NotBeNull();
+        stats.Queues["l"].Counts.Should().Be(new StatusCounts(1, 0, 0, 1, 0, 0));
+        stats.Queues["l"].CompletedTotal.Should().Be(1);
+        stats.Queues["l"].AverageProcessingTime.Should().NotBeNull();
+        stats.Totals.Total.Should().Be(3);
+
+        // "Finished before now": the same millisecond as the completion is not yet before it.
+        await Eventually.TrueAsync(async ct => await store.PurgeFinishedAsync(TimeSpan.Zero, cancellationToken: ct) == 1,
+            TimeSpan.FromSeconds(5), "the completed task is older than now once a millisecond passed");
+        (await store.GetAsync(ids[1])).Should().BeNull();
+        (await store.GetStatsAsync()).Queues["l"].Counts.Completed.Should().Be(0);
     }
 
     [Fact]
