@@ -202,8 +202,11 @@ public sealed class RedisQueueStoreTests(RedisServerFixture redis, ITestOutputHe
 
         var results = await store.EnqueueBatchAsync(tasks);
 
-        output.WriteLine($"batch enqueue of 10000 tasks: {clock.ElapsedMilliseconds} ms");
+        output.WriteLine($"batch enqueue of 10000 tasks (first call, script load and JIT included): {clock.ElapsedMilliseconds} ms");
         results.Select(r => r.QueuePosition).Should().Equal(Enumerable.Range(1, 10_000).Select(i => (long?)i));
+        clock.Restart();
+        await store.EnqueueBatchAsync(tasks.Select(t => t with { Type = "bulk2" }).ToArray());
+        output.WriteLine($"batch enqueue of 10000 tasks (warm): {clock.ElapsedMilliseconds} ms");
         // Speed is measured in bench/, never asserted; this line is for a human reading the log.
         clock.Restart();
         var leased = 0;
