@@ -15,11 +15,14 @@ public sealed partial class RedisQueueStore
     /// <inheritdoc/>
     public async Task<bool> WaitForWorkAsync(IReadOnlyList<string> queues, TimeSpan maxWait, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(queues);
+        if (queues is null || queues.Count == 0) throw QueueStoreException.Invalid("queues", "name at least one queue to wait for.");
+        foreach (var queue in queues) Tasks.TaskLimits.ValidateQueueName(queue, "queues");
+        if (maxWait < TimeSpan.Zero) throw QueueStoreException.Invalid("maxWait", $"maxWait must be 0 or more; got {maxWait}.");
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (maxWait <= TimeSpan.Zero || queues.Count == 0) return false;
-        await EnsureSubscribedAsync(cancellationToken);
+        if (maxWait == TimeSpan.Zero) return false;
 
+        // Register before subscribing: the first call sends SUBSCRIBE before it returns, so a
+        // publish the caller causes after this call began finds both the waiter and the subscription.
         var waiter = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_waitersLock)
         {
@@ -31,6 +34,15 @@ public sealed partial class RedisQueueStore
         }
         try
         {
+            if (await EnsureSubscribedAsync(cancellationToken))
+            {
+                // A publish sent while the first SUBSCRIBE was in flight is lost; work queued by then
+                // is still in its index, so look once (one round trip, first wait of a store only).
+                foreach (var queue in queues)
+                {
+                    if (await ReadAsync(() => Db.SortedSetLengthAsync(_keys.Queued(queue)), cancellationToken) > 0) return true;
+                }
+            }
             return await waiter.Task.WaitAsync(maxWait, _time, cancellationToken);
         }
         catch (TimeoutException)
@@ -49,16 +61,18 @@ public sealed partial class RedisQueueStore
         }
     }
 
-    private async Task EnsureSubscribedAsync(CancellationToken ct)
+    /// <summary>Subscribes once; true for the call that did it.</summary>
+    private async Task<bool> EnsureSubscribedAsync(CancellationToken ct)
     {
-        if (Volatile.Read(ref _subscription) is not null) return;
+        if (Volatile.Read(ref _subscription) is not null) return false;
         await _subscribeGate.WaitAsync(ct);
         try
         {
-            if (_subscription is not null) return;
+            if (_subscription is not null) return false;
             var queue = await GuardAsync(() => _connection.GetSubscriber().SubscribeAsync(_keys.WakeChannel));
             queue.OnMessage(message => Wake((string?)message.Message));
             Volatile.Write(ref _subscription, queue);
+            return true;
         }
         finally
         {
