@@ -1,0 +1,113 @@
+using StackExchange.Redis;
+
+namespace QueueService.Stores.Redis;
+
+// Wake-ups: the scripts publish a queue's name on <prefix>:{ns}:wake whenever a task becomes queued
+// there; one subscription per store completes the waiters of that queue.
+public sealed partial class RedisQueueStore
+{
+    private readonly Lock _waitersLock = new();
+    private readonly Dictionary<string, HashSet<TaskCompletionSource<bool>>> _waiters = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _subscribeGate = new(1, 1);
+    private ChannelMessageQueue? _subscription;
+    private bool _disposed;
+
+    /// <inheritdoc/>
+    public async Task<bool> WaitForWorkAsync(IReadOnlyList<string> queues, TimeSpan maxWait, CancellationToken cancellationToken = default)
+    {
+        if (queues is null || queues.Count == 0) throw QueueStoreException.Invalid("queues", "name at least one queue to wait for.");
+        foreach (var queue in queues) Tasks.TaskLimits.ValidateQueueName(queue, "queues");
+        if (maxWait < TimeSpan.Zero) throw QueueStoreException.Invalid("maxWait", $"maxWait must be 0 or more; got {maxWait}.");
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (maxWait == TimeSpan.Zero) return false;
+
+        // Register before subscribing: the first call sends SUBSCRIBE before it returns, so a
+        // publish the caller causes after this call began finds both the waiter and the subscription.
+        var waiter = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_waitersLock)
+        {
+            foreach (var queue in queues)
+            {
+                if (!_waiters.TryGetValue(queue, out var set)) _waiters[queue] = set = [];
+                set.Add(waiter);
+            }
+        }
+        try
+        {
+            if (await EnsureSubscribedAsync(cancellationToken))
+            {
+                // A publish sent while the first SUBSCRIBE was in flight is lost; work queued by then
+                // is still in its index, so look once (one round trip, first wait of a store only).
+                foreach (var queue in queues)
+                {
+                    if (await ReadAsync(() => Db.SortedSetLengthAsync(_keys.Queued(queue)), cancellationToken) > 0) return true;
+                }
+            }
+            return await waiter.Task.WaitAsync(maxWait, _time, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+        finally
+        {
+            lock (_waitersLock)
+            {
+                foreach (var queue in queues)
+                {
+                    if (_waiters.TryGetValue(queue, out var set) && set.Remove(waiter) && set.Count == 0) _waiters.Remove(queue);
+                }
+            }
+        }
+    }
+
+    /// <summary>Subscribes once; true for the call that did it.</summary>
+    private async Task<bool> EnsureSubscribedAsync(CancellationToken ct)
+    {
+        if (Volatile.Read(ref _subscription) is not null) return false;
+        await _subscribeGate.WaitAsync(ct);
+        try
+        {
+            if (_subscription is not null) return false;
+            var queue = await GuardAsync(() => _connection.GetSubscriber().SubscribeAsync(_keys.WakeChannel));
+            queue.OnMessage(message => Wake((string?)message.Message));
+            Volatile.Write(ref _subscription, queue);
+            return true;
+        }
+        finally
+        {
+            _subscribeGate.Release();
+        }
+    }
+
+    private void Wake(string? queue)
+    {
+        if (queue is null) return;
+        TaskCompletionSource<bool>[] woken;
+        lock (_waitersLock)
+        {
+            if (!_waiters.Remove(queue, out var set)) return;
+            woken = [.. set];
+        }
+        foreach (var waiter in woken) waiter.TrySetResult(true);
+    }
+
+    /// <summary>Unsubscribes the wake channel; the multiplexer stays open (the caller owns it).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        if (_subscription is { } subscription)
+        {
+            try
+            {
+                await subscription.UnsubscribeAsync();
+            }
+            catch (RedisException)
+            {
+                // Redis is gone: there is no subscription left to end.
+            }
+        }
+        _subscribeGate.Dispose();
+    }
+}
