@@ -1,0 +1,144 @@
+using QueueService.Tasks;
+
+namespace QueueService.Stores.Memory;
+
+// The user's and the maintenance side: cancel, retry, promote due, reap expired leases, purge.
+public sealed partial class InMemoryQueueStore
+{
+    /// <inheritdoc/>
+    public Task<CancelOutcome> CancelAsync(string taskId, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            var task = FindLocked(taskId);
+            if (!TaskTransitions.IsAllowed(TaskOperation.Cancel, task.Status))
+                throw QueueStoreException.Illegal(TaskOperation.Cancel, taskId, task.Status);
+            var nowMs = NowMs();
+            if (task.Status == QueueTaskStatus.Processing)
+            {
+                // The worker learns it at its next heartbeat and stops; the task stays its until then.
+                task.IsCancelRequested = true;
+                task.UpdatedAtMs = nowMs;
+                return Task.FromResult(CancelOutcome.CancelRequested);
+            }
+            MoveLocked(task, QueueTaskStatus.Cancelled, nowMs);
+            return Task.FromResult(CancelOutcome.Cancelled);
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task<QueueTask> RetryAsync(string taskId, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            var task = FindLocked(taskId);
+            if (!TaskTransitions.IsAllowed(TaskOperation.Retry, task.Status))
+                throw QueueStoreException.Illegal(TaskOperation.Retry, taskId, task.Status);
+            var seq = NextSequence();
+            MoveLocked(task, QueueTaskStatus.Queued, NowMs(), t =>
+            {
+                t.RunSeq = seq;
+                t.Attempts = 0;
+                t.IsCancelRequested = false;
+                t.ResultJson = null;
+                t.Progress = null;
+                t.CompletedAtMs = null;
+            });
+            return Task.FromResult(ReadLocked(task));
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task<int> PromoteDueAsync(int maxTasks = 1000, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            return Task.FromResult(PromoteDueLocked(maxTasks, NowMs()));
+        }
+    }
+
+    private int PromoteDueLocked(int maxTasks, long nowMs)
+    {
+        if (maxTasks <= 0) return 0;
+        // Collect first: the index cannot change under its own enumeration.
+        var due = _indexes.Of(QueueTaskStatus.Scheduled).Range(0)
+            .TakeWhile(e => e.Score <= nowMs).Take(maxTasks).Select(e => _tasks[e.Id]).ToList();
+        foreach (var task in due)
+        {
+            // A new sequence: a task that was waiting goes to the back of its priority.
+            var seq = NextSequence();
+            MoveLocked(task, QueueTaskStatus.Queued, nowMs, t => t.RunSeq = seq);
+        }
+        return due.Count;
+    }
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<ReapedTask>> ReapExpiredAsync(int maxTasks = 1000, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var reaped = new List<ReapedTask>();
+        if (maxTasks <= 0) return Task.FromResult<IReadOnlyList<ReapedTask>>(reaped);
+        lock (_gate)
+        {
+            var nowMs = NowMs();
+            var expired = _indexes.Of(QueueTaskStatus.Processing).Range(0)
+                .TakeWhile(e => e.Score <= nowMs).Take(maxTasks).Select(e => _tasks[e.Id]).ToList();
+            foreach (var task in expired)
+            {
+                var workerId = task.WorkerId ?? "unknown";
+                task.RecordError($"The lease of worker {workerId} expired before the task finished.", TaskErrorKinds.LeaseExpired, nowMs);
+                QueueTaskStatus to;
+                if (task.IsCancelRequested)
+                {
+                    to = QueueTaskStatus.Cancelled;
+                }
+                else if (task.Attempts <= task.MaxRetries)
+                {
+                    // Same RunSeq: it was already ahead in line, so it keeps its place.
+                    to = QueueTaskStatus.Queued;
+                }
+                else
+                {
+                    to = QueueTaskStatus.Failed;
+                    CountersOf(task.Type).FailedTotal++;
+                }
+                MoveLocked(task, to, nowMs);
+                reaped.Add(new ReapedTask(task.Id, task.Type, workerId, task.Attempts, to));
+            }
+        }
+        return Task.FromResult<IReadOnlyList<ReapedTask>>(reaped);
+    }
+
+    /// <inheritdoc/>
+    public Task<long> PurgeFinishedAsync(TimeSpan olderThan, int maxTasks = 10_000, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (olderThan < TimeSpan.Zero) throw QueueStoreException.Invalid("olderThan", $"the age must be 0 or more; got {olderThan}.");
+        if (maxTasks <= 0) return Task.FromResult(0L);
+        lock (_gate)
+        {
+            var cutoffMs = NowMs() - (long)olderThan.TotalMilliseconds;
+            // The oldest first across the three finished statuses, each index read from its start.
+            var victims = new[] { QueueTaskStatus.Completed, QueueTaskStatus.Failed, QueueTaskStatus.Cancelled }
+                .SelectMany(status => _indexes.Of(status).Range(0).TakeWhile(e => e.Score < cutoffMs).Take(maxTasks).ToList())
+                .OrderBy(e => e.Score).ThenBy(e => e.Id, StringComparer.Ordinal)
+                .Take(maxTasks)
+                .ToList();
+            foreach (var entry in victims)
+            {
+                _indexes.RemoveAll(_tasks[entry.Id]);
+                _tasks.Remove(entry.Id);
+            }
+            return Task.FromResult((long)victims.Count);
+        }
+    }
+
+    private StoredTask FindLocked(string taskId)
+    {
+        ArgumentNullException.ThrowIfNull(taskId);
+        return _tasks.TryGetValue(taskId, out var task) ? task : throw QueueStoreException.NotFound(taskId);
+    }
+}

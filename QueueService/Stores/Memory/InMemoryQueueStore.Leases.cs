@@ -1,0 +1,190 @@
+using System.Text;
+using QueueService.Tasks;
+
+namespace QueueService.Stores.Memory;
+
+// The worker's side: lease, heartbeat, progress and the lease holder's outcomes.
+public sealed partial class InMemoryQueueStore
+{
+    private const int MaxLeaseBatch = 1000;
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<TaskLease>> LeaseAsync(string workerId, IReadOnlyList<string> queues, int maxTasks,
+        TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (string.IsNullOrWhiteSpace(workerId)) throw QueueStoreException.Invalid("workerId", "a worker id is required.");
+        var queueNames = ValidateQueues(queues);
+        if (maxTasks is < 1 or > MaxLeaseBatch)
+            throw QueueStoreException.Invalid("maxTasks", $"maxTasks must be between 1 and {MaxLeaseBatch}; got {maxTasks}.");
+        var leaseMs = ValidateLeaseDuration(leaseDuration);
+
+        var leases = new List<TaskLease>();
+        lock (_gate)
+        {
+            var nowMs = NowMs();
+            PromoteDueLocked(_options.PromoteOnLeaseBatch, nowMs);
+            while (leases.Count < maxTasks && TryTakeBestLocked(queueNames, out var task))
+            {
+                var token = NextSequence();
+                MoveLocked(task, QueueTaskStatus.Processing, nowMs, t =>
+                {
+                    t.Attempts++;
+                    t.StartedAtMs = nowMs;
+                    t.WorkerId = workerId;
+                    t.LeaseToken = token;
+                    t.LeaseExpiresAtMs = nowMs + leaseMs;
+                    t.Progress = null;
+                });
+                leases.Add(new TaskLease(task.Id, task.Type, task.PayloadJson, task.Priority, task.Attempts, task.MaxRetries,
+                    workerId, token, DateTimeOffset.FromUnixTimeMilliseconds(nowMs + leaseMs),
+                    DateTimeOffset.FromUnixTimeMilliseconds(task.CreatedAtMs)));
+            }
+        }
+        return Task.FromResult<IReadOnlyList<TaskLease>>(leases);
+    }
+
+    // The lowest run score across the listed queues: global priority, then global FIFO.
+    // O(queues · log N) per task.
+    private bool TryTakeBestLocked(string[] queues, out StoredTask best)
+    {
+        RankedEntry? bestEntry = null;
+        foreach (var queue in queues)
+        {
+            if (_indexes.Of(QueueTaskStatus.Queued, queue).TryGetMin(out var head) &&
+                (bestEntry is null || head.Score < bestEntry.Value.Score))
+            {
+                bestEntry = head;
+            }
+        }
+        best = bestEntry is { } entry ? _tasks[entry.Id] : null!;
+        return bestEntry is not null;
+    }
+
+    /// <inheritdoc/>
+    public Task<HeartbeatResult> HeartbeatAsync(TaskLease lease, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var leaseMs = ValidateLeaseDuration(leaseDuration);
+        lock (_gate)
+        {
+            var task = HeldLocked(lease);
+            var nowMs = NowMs();
+            MoveLocked(task, QueueTaskStatus.Processing, nowMs, t => t.LeaseExpiresAtMs = nowMs + leaseMs);
+            return Task.FromResult(new HeartbeatResult(DateTimeOffset.FromUnixTimeMilliseconds(nowMs + leaseMs), task.IsCancelRequested));
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task ReportProgressAsync(TaskLease lease, TaskProgress progress, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(progress);
+        cancellationToken.ThrowIfCancellationRequested();
+        var detailsBytes = progress.DetailsJson is null ? 0 : Encoding.UTF8.GetByteCount(progress.DetailsJson);
+        if (detailsBytes > _options.MaxPayloadBytes)
+            throw QueueStoreException.Invalid("details", $"progress details are {detailsBytes} bytes; the limit is {_options.MaxPayloadBytes}.");
+        lock (_gate)
+        {
+            var task = HeldLocked(lease);
+            task.Progress = progress with { Percent = Math.Clamp(progress.Percent, 0, 100) };
+            task.UpdatedAtMs = NowMs();
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public Task CompleteAsync(TaskLease lease, string? resultJson, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            var task = HeldLocked(lease);
+            var nowMs = NowMs();
+            var counters = CountersOf(task.Type);
+            counters.AverageProcessingMs = EtaEstimator.NextAverage(counters.AverageProcessingMs, nowMs - (task.StartedAtMs ?? nowMs));
+            counters.CompletedTotal++;
+            // Completes even when a cancel was requested: the work is done.
+            MoveLocked(task, QueueTaskStatus.Completed, nowMs, t => t.ResultJson = resultJson);
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public Task<FailOutcome> FailAsync(TaskLease lease, TaskFailure failure, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(failure);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            var task = HeldLocked(lease);
+            var nowMs = NowMs();
+            task.RecordError(failure.Message, failure.Kind, nowMs);
+            if (task.IsCancelRequested)
+            {
+                MoveLocked(task, QueueTaskStatus.Cancelled, nowMs);
+                return Task.FromResult(new FailOutcome(QueueTaskStatus.Cancelled, null));
+            }
+            if (failure.IsRetryable && task.Attempts <= task.MaxRetries)
+            {
+                var delay = failure.RetryDelay ?? _backoff.DelayAfter(task.Attempts);
+                var dueMs = nowMs + Math.Max(0, (long)delay.TotalMilliseconds);
+                MoveLocked(task, QueueTaskStatus.Scheduled, nowMs, t => t.ScheduledForMs = dueMs);
+                return Task.FromResult(new FailOutcome(QueueTaskStatus.Scheduled, DateTimeOffset.FromUnixTimeMilliseconds(dueMs)));
+            }
+            CountersOf(task.Type).FailedTotal++;
+            MoveLocked(task, QueueTaskStatus.Failed, nowMs);
+            return Task.FromResult(new FailOutcome(QueueTaskStatus.Failed, null));
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task ReleaseAsync(TaskLease lease, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            var task = HeldLocked(lease);
+            // The attempt does not count either way: the worker stopped it, the task did not fail.
+            task.Attempts = Math.Max(0, task.Attempts - 1);
+            // Same RunSeq, so the task goes back to the place it had before the lease.
+            MoveLocked(task, task.IsCancelRequested ? QueueTaskStatus.Cancelled : QueueTaskStatus.Queued, NowMs());
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public Task ConfirmCancelAsync(TaskLease lease, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            MoveLocked(HeldLocked(lease), QueueTaskStatus.Cancelled, NowMs());
+        }
+        return Task.CompletedTask;
+    }
+
+    // The task when the caller's lease is its current one; otherwise the refusal the doc names.
+    private StoredTask HeldLocked(TaskLease lease)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        if (!_tasks.TryGetValue(lease.TaskId, out var task)) throw QueueStoreException.NotFound(lease.TaskId);
+        if (task.Status != QueueTaskStatus.Processing || task.LeaseToken != lease.LeaseToken)
+            throw QueueStoreException.LeaseNotHeld(lease.TaskId, lease.WorkerId);
+        return task;
+    }
+
+    private static string[] ValidateQueues(IReadOnlyList<string> queues)
+    {
+        if (queues is null || queues.Count == 0) throw QueueStoreException.Invalid("queues", "at least one queue is required.");
+        foreach (var queue in queues) TaskLimits.ValidateQueueName(queue, "queues");
+        return queues.Distinct(StringComparer.Ordinal).ToArray();
+    }
+
+    private static long ValidateLeaseDuration(TimeSpan leaseDuration)
+    {
+        if (leaseDuration <= TimeSpan.Zero || leaseDuration > TaskLimits.MaxLeaseDuration)
+            throw QueueStoreException.Invalid("leaseDuration", $"a lease must last more than 0 and at most {TaskLimits.MaxLeaseDuration}; got {leaseDuration}.");
+        // Whole milliseconds, at least one, as Redis is told.
+        return Math.Max(1, (long)leaseDuration.TotalMilliseconds);
+    }
+}
