@@ -1,51 +1,65 @@
-using System.Diagnostics;
+using Xunit.Sdk;
 
 namespace QueueService.Tests.Support;
 
-/// <summary>Waits for a condition with a deadline instead of sleeping a fixed time.</summary>
+/// <summary>
+/// Waits for a condition with a deadline instead of sleeping and hoping: polls until it holds or
+/// the time is up, then fails saying what was expected, why, and the last value (or error) seen.
+/// Works on real time on purpose: the contract suite also runs against Redis, whose clock cannot be faked.
+/// </summary>
 public static class Eventually
 {
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(10);
 
-    /// <summary>Polls <paramref name="condition"/> until it holds or <paramref name="within"/> passes, then fails saying <paramref name="because"/>.</summary>
-    public static async Task TrueAsync(Func<CancellationToken, Task<bool>> condition, TimeSpan within, string because)
+    /// <summary>Polls <paramref name="condition"/> until it is true.</summary>
+    /// <exception cref="XunitException">It was still false after <paramref name="within"/>.</exception>
+    public static Task TrueAsync(Func<CancellationToken, Task<bool>> condition, TimeSpan within, string because) =>
+        MatchAsync(condition, value => value, within, because);
+
+    /// <summary>Polls <paramref name="probe"/> until its value satisfies <paramref name="until"/>, and returns that value.</summary>
+    /// <exception cref="XunitException">No value satisfied it within <paramref name="within"/>.</exception>
+    public static async Task<T> MatchAsync<T>(Func<CancellationToken, Task<T>> probe, Func<T, bool> until, TimeSpan within, string because)
     {
-        using var cts = new CancellationTokenSource(within);
-        var started = Stopwatch.GetTimestamp();
-        Exception? lastError = null;
+        ArgumentNullException.ThrowIfNull(probe);
+        ArgumentNullException.ThrowIfNull(until);
+        using var deadline = new CancellationTokenSource(within);
+        var polls = 0;
+        var last = "nothing (the condition was never evaluated)";
         while (true)
         {
+            polls++;
             try
             {
-                if (await condition(cts.Token)) return;
-                lastError = null;
+                var value = await probe(deadline.Token);
+                if (until(value)) return value;
+                last = Describe(value);
             }
-            catch (Exception ex) when (!cts.IsCancellationRequested)
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested)
             {
-                lastError = ex;
+                // The deadline interrupted the probe itself: report what came before.
+            }
+            catch (Exception e) when (e is not XunitException)
+            {
+                last = $"an exception: {e.GetType().Name}: {e.Message}";
+            }
+            if (deadline.IsCancellationRequested)
+                throw new XunitException($"Expected within {within.TotalMilliseconds:0} ms: {because}. It never held after {polls} polls; the last value was {last}.");
+            try
+            {
+                await Task.Delay(PollInterval, deadline.Token);
             }
             catch (OperationCanceledException)
             {
+                // One last poll follows at the top of the loop, then the failure.
             }
-            if (Stopwatch.GetElapsedTime(started) >= within)
-                throw new TimeoutException($"Condition not met within {within}: {because}" +
-                    (lastError is null ? "" : $" (last error: {lastError.GetType().Name}: {lastError.Message})"), lastError);
-            await Task.Delay(PollInterval);
         }
     }
 
-    /// <summary>Polls <paramref name="read"/> until <paramref name="condition"/> holds on its value, and fails with the last value seen.</summary>
-    public static async Task<T> MatchesAsync<T>(Func<CancellationToken, Task<T>> read, Func<T, bool> condition, TimeSpan within, string because)
+    private static string Describe<T>(T value) => value switch
     {
-        T last = default!;
-        try
-        {
-            await TrueAsync(async ct => condition(last = await read(ct)), within, because);
-        }
-        catch (TimeoutException ex)
-        {
-            throw new TimeoutException($"{ex.Message}; last value: {last}", ex);
-        }
-        return last;
-    }
+        null => "null",
+        string s => $"\"{s}\"",
+        System.Collections.IEnumerable items => "[" + string.Join(", ", items.Cast<object?>().Take(20)) + "]",
+        _ => value.ToString() ?? "null",
+    };
 }

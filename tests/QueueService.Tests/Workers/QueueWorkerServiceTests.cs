@@ -36,7 +36,7 @@ public sealed class QueueWorkerServiceTests
         await harness.StartAsync();
         var id = await harness.EnqueueAsync();
 
-        var running = await Eventually.MatchesAsync(async ct => (await harness.Store.GetAsync(id, ct))!,
+        var running = await Eventually.MatchAsync(async ct => (await harness.Store.GetAsync(id, ct))!,
             t => t.Progress is not null, WorkerHarness.Within, "the handler reports progress while it runs");
 
         running.Status.Should().Be(QueueTaskStatus.Processing);

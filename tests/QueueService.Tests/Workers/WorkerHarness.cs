@@ -62,7 +62,7 @@ internal sealed class WorkerHarness : IAsyncDisposable
         (await Store.EnqueueAsync(new NewTask(queue, payloadJson) { MaxRetries = maxRetries })).Id;
 
     public Task<QueueTask> WaitForStatusAsync(string taskId, QueueTaskStatus status, string because) =>
-        Eventually.MatchesAsync(async ct => (await Store.GetAsync(taskId, ct))!, t => t?.Status == status, Within, because);
+        Eventually.MatchAsync(async ct => (await Store.GetAsync(taskId, ct))!, t => t?.Status == status, Within, because);
 
     public async ValueTask DisposeAsync()
     {

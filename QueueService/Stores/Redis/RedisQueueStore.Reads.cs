@@ -1,0 +1,97 @@
+using Microsoft.Extensions.Logging;
+using QueueService.Tasks;
+using StackExchange.Redis;
+
+namespace QueueService.Stores.Redis;
+
+// Reads: one script each, so a task's position and estimate cost no extra round trip.
+public sealed partial class RedisQueueStore
+{
+    private static readonly QueueTaskStatus[] StatusOrder =
+    [
+        QueueTaskStatus.Queued, QueueTaskStatus.Scheduled, QueueTaskStatus.Processing,
+        QueueTaskStatus.Completed, QueueTaskStatus.Failed, QueueTaskStatus.Cancelled,
+    ];
+
+    /// <inheritdoc/>
+    public async Task<QueueTask?> GetAsync(string taskId, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrEmpty(taskId)) return null;
+        var result = await ReadAsync(() => _scripts.Get.EvaluateAsync(Db, new TaskArgs(_keys.Namespace, _keys.Task(taskId))), cancellationToken);
+        return RedisTaskReader.ReadView(result);
+    }
+
+    /// <inheritdoc/>
+    public async Task<TaskPage> ListAsync(TaskQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        query.Validate();
+        var args = new ListArgs(_keys.Namespace, query.Status?.ToWire() ?? "", query.Type ?? "", query.Offset, query.Limit);
+        var parts = (RedisResult[])(await ReadAsync(() => _scripts.List.EvaluateAsync(Db, args), cancellationToken))!;
+        var items = new List<QueueTask>(parts.Length - 1);
+        for (var i = 1; i < parts.Length; i++)
+        {
+            if (RedisTaskReader.ReadView(parts[i]) is { } task) items.Add(task);
+        }
+        return new TaskPage(items, (long)parts[0], query.Offset, query.Limit);
+    }
+
+    /// <inheritdoc/>
+    public async Task<QueueStats> GetStatsAsync(CancellationToken cancellationToken = default)
+    {
+        var parts = (RedisResult[])(await ReadAsync(() => _scripts.Stats.EvaluateAsync(Db, new NamespaceArgs(_keys.Namespace)), cancellationToken))!;
+        var queues = new SortedDictionary<string, QueueTypeStats>(StringComparer.Ordinal);
+        var totals = StatusCounts.Zero;
+        for (var i = 1; i < parts.Length; i++)
+        {
+            var row = (RedisResult[])parts[i]!;
+            var type = (string)row[0]!;
+            var counts = new StatusCounts((long)row[1], (long)row[2], (long)row[3], (long)row[4], (long)row[5], (long)row[6]);
+            var avg = RedisTaskReader.ReadDouble(row[10]);
+            queues[type] = new QueueTypeStats(type, counts, avg is { } ms ? TimeSpan.FromMilliseconds(ms) : null,
+                Count(row[7]), Count(row[8]), Count(row[9]));
+            totals = totals.Add(counts);
+        }
+        return new QueueStats(queues, totals, RedisTaskReader.FromMs((long)parts[0]));
+    }
+
+    // Counters come back as bulk strings from HMGET, or as the integer 0 the script substitutes.
+    private static long Count(RedisResult value) =>
+        value.IsNull ? 0 : value.Resp2Type == ResultType.Integer ? (long)value : RedisTaskReader.ParseLong((string)value!);
+
+    /// <inheritdoc/>
+    public async Task<int> PromoteDueAsync(int maxTasks = 1000, CancellationToken cancellationToken = default)
+    {
+        if (maxTasks < 1) throw QueueStoreException.Invalid("maxTasks", $"maxTasks must be 1 or more; got {maxTasks}.");
+        var result = await EvalAsync(_scripts.PromoteDue, new BatchArgs(_keys.Namespace, maxTasks), cancellationToken);
+        return (int)(long)result;
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<ReapedTask>> ReapExpiredAsync(int maxTasks = 1000, CancellationToken cancellationToken = default)
+    {
+        if (maxTasks < 1) throw QueueStoreException.Invalid("maxTasks", $"maxTasks must be 1 or more; got {maxTasks}.");
+        var parts = (RedisResult[])(await EvalAsync(_scripts.ReapExpired, new BatchArgs(_keys.Namespace, maxTasks), cancellationToken))!;
+        var reaped = new ReapedTask[parts.Length / 5];
+        for (var i = 0; i < reaped.Length; i++)
+        {
+            var at = i * 5;
+            reaped[i] = new ReapedTask((string)parts[at]!, (string)parts[at + 1]!, (string)parts[at + 2]!,
+                (int)(long)parts[at + 3], QueueTaskStatusNames.Parse((string)parts[at + 4]!));
+        }
+        if (reaped.Length > 0) _logger.LogInformation("Reclaimed {Count} tasks whose lease expired", reaped.Length);
+        return reaped;
+    }
+
+    /// <inheritdoc/>
+    public async Task<long> PurgeFinishedAsync(TimeSpan olderThan, int maxTasks = 10_000, CancellationToken cancellationToken = default)
+    {
+        if (olderThan < TimeSpan.Zero) throw QueueStoreException.Invalid("olderThan", $"the age must be 0 or more; got {olderThan}.");
+        if (maxTasks < 1) throw QueueStoreException.Invalid("maxTasks", $"maxTasks must be 1 or more; got {maxTasks}.");
+        var result = await EvalAsync(_scripts.PurgeFinished,
+            new PurgeArgs(_keys.Namespace, (long)olderThan.TotalMilliseconds, maxTasks), cancellationToken);
+        return (long)result;
+    }
+
+    internal static IReadOnlyList<QueueTaskStatus> Statuses => StatusOrder;
+}

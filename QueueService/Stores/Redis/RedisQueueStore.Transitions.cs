@@ -1,0 +1,194 @@
+using System.Text;
+using QueueService.Tasks;
+using StackExchange.Redis;
+
+namespace QueueService.Stores.Redis;
+
+// Transitions a submitter or a worker makes: enqueue, lease and what a lease holder does.
+public sealed partial class RedisQueueStore
+{
+    private const int FieldsPerEnqueue = 7;
+    private const int FieldsPerLease = 9;
+
+    /// <inheritdoc/>
+    public async Task<EnqueueResult> EnqueueAsync(NewTask task, CancellationToken cancellationToken = default) =>
+        (await EnqueueBatchAsync([task], cancellationToken))[0];
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<EnqueueResult>> EnqueueBatchAsync(IReadOnlyList<NewTask> tasks, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(tasks);
+        foreach (var task in tasks) TaskLimits.Validate(task, _storeOptions.MaxPayloadBytes);
+        if (tasks.Count == 0) return [];
+
+        var keys = new RedisKey[tasks.Count + 1];
+        var values = new RedisValue[1 + (tasks.Count * FieldsPerEnqueue)];
+        keys[0] = _keys.Namespace;
+        values[0] = tasks.Count;
+        for (var i = 0; i < tasks.Count; i++)
+        {
+            var task = tasks[i];
+            var id = task.Id ?? Guid.CreateVersion7().ToString();
+            keys[i + 1] = _keys.Task(id);
+            var at = 1 + (i * FieldsPerEnqueue);
+            values[at] = id;
+            values[at + 1] = task.Type;
+            values[at + 2] = task.PayloadJson;
+            values[at + 3] = task.Priority;
+            values[at + 4] = task.MaxRetries;
+            values[at + 5] = task.Delay is { } delay ? (long)Math.Ceiling(delay.TotalMilliseconds) : -1;
+            values[at + 6] = task.RunAt is { } runAt ? runAt.ToUnixTimeMilliseconds() : -1;
+        }
+
+        var parts = (RedisResult[])(await EvalRawAsync(_scripts.Enqueue, keys, values, cancellationToken))!;
+        var results = new EnqueueResult[tasks.Count];
+        for (var i = 0; i < results.Length; i++)
+        {
+            var at = i * FieldsPerEnqueue;
+            var status = QueueTaskStatusNames.Parse((string)parts[at + 2]!);
+            var rank = (long)parts[at + 4];
+            long? position = status == QueueTaskStatus.Queued && rank >= 0 ? rank + 1 : null;
+            results[i] = new EnqueueResult(
+                (string)parts[at]!,
+                (long)parts[at + 1] == 1,
+                status,
+                RedisTaskReader.FromMs(RedisTaskReader.ParseLong((string)parts[at + 3]!)),
+                position,
+                position is { } p ? EtaEstimator.Estimate(p, RedisTaskReader.ReadDouble(parts[at + 5]), (long)parts[at + 6]) : null);
+        }
+        return results;
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<TaskLease>> LeaseAsync(string workerId, IReadOnlyList<string> queues, int maxTasks,
+        TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrWhiteSpace(workerId)) throw QueueStoreException.Invalid("workerId", "a worker id is required.");
+        if (queues is null || queues.Count == 0) throw QueueStoreException.Invalid("queues", "name at least one queue to lease from.");
+        foreach (var queue in queues) TaskLimits.ValidateQueueName(queue, "queues");
+        if (maxTasks is < 1 or > 1000) throw QueueStoreException.Invalid("maxTasks", $"maxTasks must be between 1 and 1000; got {maxTasks}.");
+        ValidateLeaseDuration(leaseDuration);
+
+        var distinct = queues.Distinct(StringComparer.Ordinal).ToArray();
+        var keys = new RedisKey[distinct.Length + 1];
+        keys[0] = _keys.Namespace;
+        for (var i = 0; i < distinct.Length; i++) keys[i + 1] = _keys.Queued(distinct[i]);
+        RedisValue[] values = [workerId, maxTasks, LeaseMs(leaseDuration), _storeOptions.PromoteOnLeaseBatch];
+
+        var parts = (RedisResult[])(await EvalRawAsync(_scripts.Lease, keys, values, cancellationToken))!;
+        var leases = new TaskLease[parts.Length / FieldsPerLease];
+        for (var i = 0; i < leases.Length; i++)
+        {
+            var at = i * FieldsPerLease;
+            leases[i] = new TaskLease(
+                TaskId: (string)parts[at]!,
+                Type: (string)parts[at + 1]!,
+                PayloadJson: (string)parts[at + 2]!,
+                Priority: (int)RedisTaskReader.ParseLong((string)parts[at + 3]!),
+                Attempt: (int)(long)parts[at + 4],
+                MaxRetries: (int)RedisTaskReader.ParseLong((string)parts[at + 5]!),
+                WorkerId: workerId,
+                LeaseToken: (long)parts[at + 6],
+                LeaseExpiresAt: RedisTaskReader.FromMs((long)parts[at + 7]),
+                CreatedAt: RedisTaskReader.FromMs(RedisTaskReader.ParseLong((string)parts[at + 8]!)));
+        }
+        return leases;
+    }
+
+    /// <inheritdoc/>
+    public async Task<HeartbeatResult> HeartbeatAsync(TaskLease lease, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        ValidateLeaseDuration(leaseDuration);
+        var result = await EvalAsync(_scripts.Heartbeat,
+            new HeartbeatArgs(_keys.Namespace, _keys.Task(lease.TaskId), lease.LeaseToken, LeaseMs(leaseDuration)), cancellationToken);
+        var parts = ThrowIfRefused(result, TaskOperation.Heartbeat, lease.TaskId, lease.WorkerId);
+        return new HeartbeatResult(RedisTaskReader.FromMs((long)parts[1]), (long)parts[2] == 1);
+    }
+
+    /// <inheritdoc/>
+    public async Task ReportProgressAsync(TaskLease lease, TaskProgress progress, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        ArgumentNullException.ThrowIfNull(progress);
+        if (progress.DetailsJson is { } details && Encoding.UTF8.GetByteCount(details) > _storeOptions.MaxPayloadBytes)
+            throw QueueStoreException.Invalid("details", $"progress details are limited to {_storeOptions.MaxPayloadBytes} bytes.");
+        var result = await EvalAsync(_scripts.Progress, new ProgressArgs(_keys.Task(lease.TaskId), lease.LeaseToken,
+            Math.Clamp(progress.Percent, 0, 100), progress.Message ?? "", progress.DetailsJson ?? ""), cancellationToken);
+        ThrowIfRefused(result, TaskOperation.Progress, lease.TaskId, lease.WorkerId);
+    }
+
+    /// <inheritdoc/>
+    public async Task CompleteAsync(TaskLease lease, string? resultJson, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        var result = await EvalAsync(_scripts.Complete, new CompleteArgs(_keys.Namespace, _keys.Task(lease.TaskId), lease.LeaseToken,
+            resultJson is null ? 0 : 1, resultJson ?? "", EtaEstimator.MovingAverageWeight), cancellationToken);
+        ThrowIfRefused(result, TaskOperation.Complete, lease.TaskId, lease.WorkerId);
+    }
+
+    /// <inheritdoc/>
+    public async Task<FailOutcome> FailAsync(TaskLease lease, TaskFailure failure, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        ArgumentNullException.ThrowIfNull(failure);
+        // The delay is computed here (BackoffPolicy is C#); whether it is used is decided atomically in Lua.
+        var delay = failure.RetryDelay ?? _backoff.DelayAfter(lease.Attempt);
+        var result = await EvalAsync(_scripts.Fail, new FailArgs(_keys.Namespace, _keys.Task(lease.TaskId), lease.LeaseToken,
+            TaskLimits.TrimError(failure.Message), string.IsNullOrEmpty(failure.Kind) ? TaskErrorKinds.Error : failure.Kind,
+            failure.IsRetryable ? 1 : 0, (long)Math.Max(0, Math.Ceiling(delay.TotalMilliseconds))), cancellationToken);
+        var parts = ThrowIfRefused(result, TaskOperation.Fail, lease.TaskId, lease.WorkerId);
+        var retryAtMs = (long)parts[2];
+        return new FailOutcome(QueueTaskStatusNames.Parse((string)parts[1]!), retryAtMs >= 0 ? RedisTaskReader.FromMs(retryAtMs) : null);
+    }
+
+    /// <inheritdoc/>
+    public async Task ReleaseAsync(TaskLease lease, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        var result = await EvalAsync(_scripts.Release,
+            new LeaseOnlyArgs(_keys.Namespace, _keys.Task(lease.TaskId), lease.LeaseToken), cancellationToken);
+        ThrowIfRefused(result, TaskOperation.Release, lease.TaskId, lease.WorkerId);
+    }
+
+    /// <inheritdoc/>
+    public async Task ConfirmCancelAsync(TaskLease lease, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        var result = await EvalAsync(_scripts.ConfirmCancel,
+            new LeaseOnlyArgs(_keys.Namespace, _keys.Task(lease.TaskId), lease.LeaseToken), cancellationToken);
+        ThrowIfRefused(result, TaskOperation.ConfirmCancel, lease.TaskId, lease.WorkerId);
+    }
+
+    /// <inheritdoc/>
+    public async Task<CancelOutcome> CancelAsync(string taskId, CancellationToken cancellationToken = default)
+    {
+        ValidateTaskId(taskId);
+        var result = await EvalAsync(_scripts.Cancel, new TaskArgs(_keys.Namespace, _keys.Task(taskId)), cancellationToken);
+        var parts = ThrowIfRefused(result, TaskOperation.Cancel, taskId);
+        return (string)parts[1]! == "cancelled" ? CancelOutcome.Cancelled : CancelOutcome.CancelRequested;
+    }
+
+    /// <inheritdoc/>
+    public async Task<QueueTask> RetryAsync(string taskId, CancellationToken cancellationToken = default)
+    {
+        ValidateTaskId(taskId);
+        var result = await EvalAsync(_scripts.Retry, new TaskArgs(_keys.Namespace, _keys.Task(taskId)), cancellationToken);
+        var parts = ThrowIfRefused(result, TaskOperation.Retry, taskId);
+        return RedisTaskReader.ReadView(parts[1]) ?? throw QueueStoreException.NotFound(taskId);
+    }
+
+    private static long LeaseMs(TimeSpan duration) => (long)Math.Ceiling(duration.TotalMilliseconds);
+
+    private static void ValidateLeaseDuration(TimeSpan duration)
+    {
+        if (duration <= TimeSpan.Zero || duration > TaskLimits.MaxLeaseDuration)
+            throw QueueStoreException.Invalid("leaseDuration", $"a lease must last more than 0 and at most {TaskLimits.MaxLeaseDuration}; got {duration}.");
+    }
+
+    /// <summary>An id that cannot name a task (null, empty) is not found, as an unknown one is.</summary>
+    private static void ValidateTaskId(string taskId)
+    {
+        if (string.IsNullOrEmpty(taskId)) throw QueueStoreException.NotFound(taskId ?? "");
+    }
+}

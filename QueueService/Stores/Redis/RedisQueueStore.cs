@@ -1,0 +1,120 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using QueueService.Tasks;
+using StackExchange.Redis;
+
+namespace QueueService.Stores.Redis;
+
+/// <summary>
+/// The Redis store: one hash per task, sorted-set indexes per status and queue, and one Lua script
+/// per transition (<c>QueueService/Stores/Redis/Scripts/</c>), all under <c>{KeyPrefix}:{{Namespace}}:</c>.
+/// Semantics: <c>docs/store-semantics.md</c>. The store does not own the multiplexer.
+/// </summary>
+/// <remarks>
+/// Commands take no <see cref="CancellationToken"/>: the token is checked before sending, and reads
+/// stop waiting when it fires. A transition already sent may still apply after the caller gave up;
+/// leases and the reaper make that safe (an unused lease expires and the task is reclaimed).
+/// </remarks>
+public sealed partial class RedisQueueStore : IQueueStore, IAsyncDisposable
+{
+    private readonly IConnectionMultiplexer _connection;
+    private readonly QueueStoreOptions _storeOptions;
+    private readonly TimeProvider _time;
+    private readonly ILogger<RedisQueueStore> _logger;
+    private readonly RedisKeys _keys;
+    private readonly RedisScripts _scripts;
+    private readonly BackoffPolicy _backoff;
+
+    /// <summary>Creates a store over a connection the caller owns.</summary>
+    /// <exception cref="ArgumentException">A key prefix or namespace outside its rule.</exception>
+    /// <exception cref="InvalidOperationException">An embedded script is missing (named in the message).</exception>
+    public RedisQueueStore(IConnectionMultiplexer connection, RedisStoreOptions redisOptions, QueueStoreOptions storeOptions,
+        TimeProvider? time = null, ILogger<RedisQueueStore>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(redisOptions);
+        ArgumentNullException.ThrowIfNull(storeOptions);
+        redisOptions.EnsureValid();
+        _connection = connection;
+        _storeOptions = storeOptions;
+        _time = time ?? TimeProvider.System;
+        _logger = logger ?? NullLogger<RedisQueueStore>.Instance;
+        _keys = new RedisKeys(redisOptions.KeyPrefix, redisOptions.Namespace);
+        _scripts = RedisScripts.Shared;
+        _backoff = new BackoffPolicy(storeOptions.Backoff);
+    }
+
+    /// <inheritdoc/>
+    public string Kind => "redis";
+
+    /// <summary>The text every key of this store starts with (<c>rq:{default}:</c>).</summary>
+    public string KeyPrefix => _keys.Prefix;
+
+    private IDatabase Db => _connection.GetDatabase();
+
+    /// <summary>
+    /// Writes the namespace's epoch (a new random id) unless one exists, and returns the current one.
+    /// Snapshots compare it to tell "Redis lost its state" from "Redis is authoritative".
+    /// </summary>
+    /// <exception cref="QueueStoreException"><see cref="StoreError.Unavailable"/> when Redis cannot be reached.</exception>
+    public async Task<string> EnsureEpochAsync(CancellationToken ct = default)
+    {
+        var candidate = Guid.NewGuid().ToString("N");
+        // SET NX GET: one round trip answers the old value, or null when ours was written.
+        var existing = await ReadAsync(() => Db.StringSetAndGetAsync(_keys.Epoch, candidate, expiry: null, when: When.NotExists), ct);
+        return existing.IsNull ? candidate : existing.ToString();
+    }
+
+    /// <summary>Evaluates a fixed-shape script with its parameter object (see <see cref="RedisScripts"/>).</summary>
+    private Task<RedisResult> EvalAsync(LuaScript script, object args, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        return GuardAsync(() => script.EvaluateAsync(Db, args));
+    }
+
+    /// <summary>Evaluates a list-shaped script with raw KEYS/ARGV: the same EVALSHA path (see <see cref="RedisScripts"/>).</summary>
+    private Task<RedisResult> EvalRawAsync(LuaScript script, RedisKey[] keys, RedisValue[] values, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        return GuardAsync(() => Db.ScriptEvaluateAsync(script.ExecutableScript, keys, values));
+    }
+
+    /// <summary>A read: stops waiting when <paramref name="ct"/> fires (the command itself still runs, harmlessly).</summary>
+    private Task<T> ReadAsync<T>(Func<Task<T>> read, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        return GuardAsync(() => read().WaitAsync(ct));
+    }
+
+    /// <summary>The one place Redis failures become <see cref="StoreError.Unavailable"/>.</summary>
+    private async Task<T> GuardAsync<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (RedisException ex)
+        {
+            _logger.LogWarning(ex, "Redis store {Prefix} unavailable: {Reason}", _keys.Prefix, ex.Message);
+            throw new QueueStoreException(StoreError.Unavailable, $"Redis is unavailable: {ex.Message}", inner: ex);
+        }
+    }
+
+    /// <summary>
+    /// The one place script result codes become refusals: {0, …} passes; -1 not found; -2 with the
+    /// current status; -6 lease not held. Returns the array for the caller to read.
+    /// </summary>
+    private static RedisResult[] ThrowIfRefused(RedisResult result, TaskOperation operation, string taskId, string? workerId = null)
+    {
+        var parts = (RedisResult[])result!;
+        var code = (int)parts[0];
+        return code switch
+        {
+            0 => parts,
+            (int)StoreError.NotFound => throw QueueStoreException.NotFound(taskId),
+            (int)StoreError.IllegalTransition => throw QueueStoreException.Illegal(operation, taskId, QueueTaskStatusNames.Parse((string)parts[1]!)),
+            (int)StoreError.LeaseNotHeld => throw QueueStoreException.LeaseNotHeld(taskId, workerId ?? "?"),
+            _ => throw new QueueStoreException(StoreError.Unavailable, $"Unexpected script result {code} for {operation} of task {taskId}.", taskId),
+        };
+    }
+}

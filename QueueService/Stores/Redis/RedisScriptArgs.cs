@@ -1,0 +1,39 @@
+using StackExchange.Redis;
+
+namespace QueueService.Stores.Redis;
+
+// Parameter objects of the fixed-shape scripts. LuaScript matches each script's @name to a member
+// of exactly that name (case-sensitive), hence the camelCase members: they are the scripts' names.
+#pragma warning disable IDE1006
+
+/// <summary>heartbeat.lua.</summary>
+internal sealed record HeartbeatArgs(RedisKey ns, RedisKey taskKey, long leaseToken, long leaseMs);
+
+/// <summary>progress.lua.</summary>
+internal sealed record ProgressArgs(RedisKey taskKey, long leaseToken, int percent, string message, string details);
+
+/// <summary>complete.lua.</summary>
+internal sealed record CompleteArgs(RedisKey ns, RedisKey taskKey, long leaseToken, int hasResult, string resultJson, double averageWeight);
+
+/// <summary>fail.lua.</summary>
+internal sealed record FailArgs(RedisKey ns, RedisKey taskKey, long leaseToken, string message, string kind, int retryable, long retryDelayMs);
+
+/// <summary>release.lua, confirmCancel.lua.</summary>
+internal sealed record LeaseOnlyArgs(RedisKey ns, RedisKey taskKey, long leaseToken);
+
+/// <summary>cancel.lua, retry.lua, get.lua.</summary>
+internal sealed record TaskArgs(RedisKey ns, RedisKey taskKey);
+
+/// <summary>promoteDue.lua, reapExpired.lua.</summary>
+internal sealed record BatchArgs(RedisKey ns, int maxTasks);
+
+/// <summary>purgeFinished.lua.</summary>
+internal sealed record PurgeArgs(RedisKey ns, long olderThanMs, int maxTasks);
+
+/// <summary>list.lua.</summary>
+internal sealed record ListArgs(RedisKey ns, string status, string queue, int offset, int limit);
+
+/// <summary>stats.lua.</summary>
+internal sealed record NamespaceArgs(RedisKey ns);
+
+#pragma warning restore IDE1006

@@ -1,0 +1,101 @@
+--[[ common: helpers inlined into every script at the line "-- #include common" (RedisScripts).
+  Not a transition of its own. Keys built here start with the namespace prefix passed to the
+  script as a declared key, so they share its hash tag and its Redis Cluster slot.
+  Numbers: times are integer milliseconds; a run score is (100 - priority) * 2^46 + seq, an exact
+  integer below 2^53 (TaskScore in C#). Never concatenate a large number into a string with "..":
+  Lua prints it with 14 digits; keys and ranges use fmt() below. ]]
+local call = redis.call
+local seqSpan = 70368744177664
+
+local function nowMs()
+  local t = call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+local function fmt(n)
+  return string.format('%.0f', n)
+end
+
+local function runScore(priority, seq)
+  return (100 - tonumber(priority)) * seqSpan + tonumber(seq)
+end
+
+-- Moves a task between status indexes (global and per queue); nil "from" or "to" skips that side.
+local function moveIndex(ns, id, taskType, from, to, score)
+  if from then
+    call('ZREM', ns .. 's:' .. from, id)
+    call('ZREM', ns .. 's:' .. from .. ':' .. taskType, id)
+  end
+  if to then
+    call('ZADD', ns .. 's:' .. to, score, id)
+    call('ZADD', ns .. 's:' .. to .. ':' .. taskType, score, id)
+  end
+end
+
+-- Appends to the task's error history (JSON array of [attempt, message, atMs, kind]), keeping the last 20.
+local function addError(taskKey, attempt, message, kind, now)
+  local raw = call('HGET', taskKey, 'errors')
+  local list = {}
+  if raw and raw ~= '' then list = cjson.decode(raw) end
+  list[#list + 1] = { tonumber(attempt), message, now, kind }
+  while #list > 20 do table.remove(list, 1) end
+  call('HSET', taskKey, 'errors', cjson.encode(list), 'lastError', message)
+end
+
+-- Ends a lease: the token and expiry go; workerId stays (who ran it last).
+local function clearLease(taskKey)
+  call('HDEL', taskKey, 'leaseToken', 'leaseExpiresAt')
+end
+
+-- 0 when the caller's lease is the task's current one; -1 no task; -6 lease not held.
+local function checkLease(taskKey, token)
+  local f = call('HMGET', taskKey, 'status', 'leaseToken')
+  if not f[1] then return -1 end
+  if f[1] ~= 'processing' or not f[2] or tonumber(f[2]) ~= tonumber(token) then return -6 end
+  return 0
+end
+
+-- scheduled -> queued with a new sequence (the back of its priority); returns the task's queue.
+local function promote(ns, id, now)
+  local taskKey = ns .. 't:' .. id
+  local f = call('HMGET', taskKey, 'type', 'priority')
+  local seq = call('INCR', ns .. 'seq')
+  call('HSET', taskKey, 'status', 'queued', 'seq', seq, 'updatedAt', now)
+  call('HDEL', taskKey, 'scheduledFor')
+  moveIndex(ns, id, f[1], 'scheduled', 'queued', runScore(f[2], seq))
+  return f[1]
+end
+
+-- Promotes at most maxTasks due scheduled tasks, publishing each queue that got work once.
+local function promoteDue(ns, now, maxTasks)
+  if maxTasks <= 0 then return 0 end
+  local due = call('ZRANGEBYSCORE', ns .. 's:scheduled', '-inf', fmt(now), 'LIMIT', 0, maxTasks)
+  local woken = {}
+  for i = 1, #due do
+    woken[promote(ns, due[i], now)] = true
+  end
+  for queue in pairs(woken) do call('PUBLISH', ns .. 'wake', queue) end
+  return #due
+end
+
+-- A task as readers see it: { fields (HGETALL), rank in its queue or -1, queue's avgMs or false, processing count }.
+local function taskView(ns, taskKey)
+  local fields = call('HGETALL', taskKey)
+  if #fields == 0 then return false end
+  local status, taskType, id
+  for i = 1, #fields, 2 do
+    local name = fields[i]
+    if name == 'status' then status = fields[i + 1]
+    elseif name == 'type' then taskType = fields[i + 1]
+    elseif name == 'id' then id = fields[i + 1] end
+  end
+  local rank = -1
+  local avg = false
+  local processing = 0
+  if status == 'queued' then
+    rank = call('ZRANK', ns .. 's:queued:' .. taskType, id) or -1
+    avg = call('HGET', ns .. 'stats', 'avgMs:' .. taskType)
+    processing = call('ZCARD', ns .. 's:processing:' .. taskType)
+  end
+  return { fields, rank, avg, processing }
+end
