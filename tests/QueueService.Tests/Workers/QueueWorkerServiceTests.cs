@@ -134,4 +134,19 @@ public sealed class QueueWorkerServiceTests
         task.Attempts.Should().Be(1);
         task.LastError.Should().Contain("no handler for queue 'orphan'");
     }
+
+    [Fact]
+    public async Task Execute_BacksOffAndRecovers_WhenStoreIsUnavailableWhileLeasing()
+    {
+        var inner = new QueueService.Stores.Memory.InMemoryQueueStore(WorkerHarness.NoBackoffStoreOptions(), TimeProvider.System);
+        var (flaky, control) = FlakyStore.Wrap(inner, nameof(QueueService.Stores.IQueueStore.LeaseAsync), failures: 3);
+        var handler = new DelegateHandler(WorkerHarness.Queue, _ => Task.FromResult<string?>("\"ok\""));
+        await using var harness = new WorkerHarness([handler], o => o.IdlePollInterval = TimeSpan.FromMilliseconds(20), flaky);
+        var id = await harness.EnqueueAsync();
+
+        await harness.StartAsync();
+
+        await harness.WaitForStatusAsync(id, QueueTaskStatus.Completed, "leasing resumes once the store is back");
+        control.Failed.Should().Be(3);
+    }
 }
