@@ -14,7 +14,7 @@ public static partial class QueueServiceCollectionExtensions
     /// <summary>
     /// Adds the processing loop (<see cref="QueueWorkerService"/>) with <see cref="WorkerOptions"/> from
     /// <c>Queue:Worker</c>, validated at start, and a <see cref="WorkerState"/> singleton. Needs a store
-    /// (<c>AddRedisQueue</c>) and handlers (<see cref="AddTaskHandler{THandler}"/>).
+    /// (<see cref="AddRedisQueue"/>) and handlers (<see cref="AddTaskHandler{THandler}"/>).
     /// Raises <see cref="HostOptions.ShutdownTimeout"/> to more than <see cref="WorkerOptions.WorstCaseStopTime"/>
     /// (grace period + time for cancelled handlers to stop + time to record their release), so the host
     /// does not give up on the loop before it has handed its tasks back.
@@ -28,15 +28,30 @@ public static partial class QueueServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WorkerOptions>, WorkerOptionsValidator>());
-        services.AddOptions<HostOptions>().Configure<IOptions<WorkerOptions>>((host, worker) =>
+        services.AddOptions<HostOptions>().Configure(host =>
         {
-            var needed = worker.Value.WorstCaseStopTime + TimeSpan.FromSeconds(5);
+            // Bound here without validation: the host reads HostOptions while it is built, before
+            // ValidateOnStart runs, and bad worker options must fail at start with their own message.
+            var worker = TryBind(configuration.GetSection(WorkerOptions.Section));
+            var needed = worker.WorstCaseStopTime + TimeSpan.FromSeconds(5);
             if (host.ShutdownTimeout < needed)
                 host.ShutdownTimeout = needed;
         });
         services.TryAddSingleton<WorkerState>();
         services.AddHostedService<QueueWorkerService>();
         return services;
+    }
+
+    private static WorkerOptions TryBind(IConfigurationSection section)
+    {
+        try
+        {
+            return section.Get<WorkerOptions>() ?? new WorkerOptions();
+        }
+        catch (InvalidOperationException)
+        {
+            return new WorkerOptions(); // unreadable values: the options validation at start reports them
+        }
     }
 
     /// <summary>Registers a handler (a singleton) for the queue it names in <see cref="ITaskHandler.Queue"/>. One handler per queue.</summary>
