@@ -18,6 +18,8 @@ namespace QueueService.Workers;
 public sealed partial class QueueWorkerService : BackgroundService
 {
     private static readonly TimeSpan MaxLeaseBackoff = TimeSpan.FromSeconds(30);
+    // IQueueStore.LeaseAsync takes 1-1000 tasks per call; Concurrency may be up to 1024.
+    private const int MaxLeasePerCall = 1000;
 
     private readonly IQueueStore _store;
     private readonly Dictionary<string, ITaskHandler> _handlers;
@@ -79,7 +81,7 @@ public sealed partial class QueueWorkerService : BackgroundService
                     continue;
                 }
 
-                var wanted = Math.Min(freeSlots, _options.LeaseBatchSize ?? freeSlots);
+                var wanted = Math.Min(Math.Min(freeSlots, _options.LeaseBatchSize ?? freeSlots), MaxLeasePerCall);
                 IReadOnlyList<TaskLease> leases;
                 try
                 {
@@ -100,7 +102,11 @@ public sealed partial class QueueWorkerService : BackgroundService
                 {
                     // Leased as the stop came: hand them straight back, keeping their place in line.
                     foreach (var lease in leases)
-                        await RecordAsync(lease, "release", ct => _store.ReleaseAsync(lease, ct), TaskOutcome.Released).ConfigureAwait(false);
+                    {
+                        _state.Started(lease.TaskId);
+                        var outcome = await RecordAsync(lease, "release", ct => _store.ReleaseAsync(lease, ct), TaskOutcome.Released).ConfigureAwait(false);
+                        _state.Finished(lease.TaskId, outcome);
+                    }
                     break;
                 }
                 foreach (var lease in leases)
