@@ -1,0 +1,50 @@
+namespace QueueService.Tests.Stores.Contract;
+
+public abstract partial class QueueStoreContractTests
+{
+    [Fact]
+    public async Task WaitForWork_ReturnsTruePromptly_WhenATaskIsEnqueuedOnAnIdleQueue()
+    {
+        var waiting = Store.WaitForWorkAsync([Beta, Alpha], TimeSpan.FromSeconds(30));
+
+        await EnqueueAsync(Alpha);
+
+        (await waiting.WaitAsync(TimeSpan.FromSeconds(1))).Should().BeTrue("an enqueue wakes waiters within milliseconds");
+    }
+
+    [Fact]
+    public async Task WaitForWork_ReturnsTrue_WhenATaskIsReleasedBackToTheQueue()
+    {
+        var lease = await EnqueueAndLeaseAsync();
+        var waiting = Store.WaitForWorkAsync([Alpha], TimeSpan.FromSeconds(30));
+
+        await Store.ReleaseAsync(lease);
+
+        (await waiting.WaitAsync(TimeSpan.FromSeconds(1))).Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task WaitForWork_ReturnsFalseAfterTheTimeout_WhenNothingComes()
+    {
+        var woken = await Store.WaitForWorkAsync([Alpha], TimeSpan.FromMilliseconds(200)).WaitAsync(Patience);
+
+        woken.Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task WaitForWork_Throws_WhenCancelled()
+    {
+        using var cancel = new CancellationTokenSource();
+        var waiting = Store.WaitForWorkAsync([Alpha], TimeSpan.FromSeconds(30), cancel.Token);
+
+        await cancel.CancelAsync();
+
+        await waiting.Invoking(w => w.WaitAsync(Patience)).Should().ThrowAsync<OperationCanceledException>();
+    }
+
+    [Fact]
+    public async Task WaitForWork_IsRefusedAsInvalid_WhenNoQueueIsGiven()
+    {
+        await AssertInvalidAsync("queues", () => Store.WaitForWorkAsync([], TimeSpan.FromSeconds(1)));
+    }
+}
