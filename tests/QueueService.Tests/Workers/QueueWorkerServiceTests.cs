@@ -149,4 +149,15 @@ public sealed class QueueWorkerServiceTests
         await harness.WaitForStatusAsync(id, QueueTaskStatus.Completed, "leasing resumes once the store is back");
         control.Failed.Should().Be(3);
     }
+
+    [Fact]
+    public async Task Execute_LeasesWithinTheStoreLimit_WhenConcurrencyExceedsAThousand()
+    {
+        var handler = new DelegateHandler(WorkerHarness.Queue, _ => Task.FromResult<string?>(null));
+        await using var harness = new WorkerHarness([handler], o => o.Concurrency = 1024);
+        await harness.StartAsync();
+        var id = await harness.EnqueueAsync();
+
+        await harness.WaitForStatusAsync(id, QueueTaskStatus.Completed, "a lease call asks for at most 1000 tasks, which the store accepts");
+    }
 }
