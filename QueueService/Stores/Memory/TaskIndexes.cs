@@ -34,7 +34,7 @@ internal sealed class TaskIndexes
     {
         Unindex(task);
         _all.Remove(task.CreatedSeq, task.Id);
-        All(task.Type).Remove(task.CreatedSeq, task.Id);
+        _allByType.GetValueOrDefault(task.Type)?.Remove(task.CreatedSeq, task.Id);
     }
 
     /// <summary>Puts a task into the indexes of its current status, under its current score.</summary>
@@ -48,9 +48,10 @@ internal sealed class TaskIndexes
     /// <summary>Takes a task out of the indexes of its current status (call before changing it).</summary>
     public void Unindex(StoredTask task)
     {
+        // Only sets that exist: the shared empty set must never be written to.
         var score = task.StatusScore;
-        Of(task.Status).Remove(score, task.Id);
-        Of(task.Status, task.Type).Remove(score, task.Id);
+        _byStatus.GetValueOrDefault(task.Status)?.Remove(score, task.Id);
+        _byStatusAndType.GetValueOrDefault((task.Status, task.Type))?.Remove(score, task.Id);
     }
 
     /// <summary>Every task in a status (read only).</summary>
