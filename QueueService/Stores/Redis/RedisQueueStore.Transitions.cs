@@ -136,7 +136,7 @@ public sealed partial class RedisQueueStore
         var delay = failure.RetryDelay ?? _backoff.DelayAfter(lease.Attempt);
         var result = await EvalAsync(_scripts.Fail, new FailArgs(_keys.Namespace, _keys.Task(lease.TaskId), lease.LeaseToken,
             TaskLimits.TrimError(failure.Message), string.IsNullOrEmpty(failure.Kind) ? TaskErrorKinds.Error : failure.Kind,
-            failure.IsRetryable ? 1 : 0, (long)Math.Max(0, Math.Ceiling(delay.TotalMilliseconds))), cancellationToken);
+            failure.IsRetryable ? 1 : 0, Math.Max(0, (long)delay.TotalMilliseconds)), cancellationToken);
         var parts = ThrowIfRefused(result, TaskOperation.Fail, lease.TaskId, lease.WorkerId);
         var retryAtMs = (long)parts[2];
         return new FailOutcome(QueueTaskStatusNames.Parse((string)parts[1]!), retryAtMs >= 0 ? RedisTaskReader.FromMs(retryAtMs) : null);
@@ -178,7 +178,8 @@ public sealed partial class RedisQueueStore
         return RedisTaskReader.ReadView(parts[1]) ?? throw QueueStoreException.NotFound(taskId);
     }
 
-    private static long LeaseMs(TimeSpan duration) => (long)Math.Ceiling(duration.TotalMilliseconds);
+    // Whole milliseconds, at least one: the store's clock has millisecond precision (as in memory).
+    private static long LeaseMs(TimeSpan duration) => Math.Max(1, (long)duration.TotalMilliseconds);
 
     private static void ValidateLeaseDuration(TimeSpan duration)
     {
