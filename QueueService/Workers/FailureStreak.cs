@@ -1,0 +1,48 @@
+using Microsoft.Extensions.Logging;
+using QueueService.Stores;
+
+namespace QueueService.Workers;
+
+/// <summary>
+/// Logs a repeating failure once when it starts and once when it ends, so a store outage reads as
+/// two lines, not one per poll. Used by one loop at a time (not thread-safe).
+/// </summary>
+internal sealed class FailureStreak(ILogger logger, TimeProvider time, string activity)
+{
+    private long? _startedAt;
+    private int _failures;
+
+    /// <summary>How many failures in a row so far.</summary>
+    public int Count => _failures;
+
+    public void Failed(Exception exception)
+    {
+        _failures++;
+        if (_startedAt is not null)
+        {
+            logger.LogDebug(exception, "{Activity} still failing ({Failures} in a row)", activity, _failures);
+            return;
+        }
+        _startedAt = time.GetTimestamp();
+        if (exception is QueueStoreException { Error: StoreError.Unavailable })
+            logger.LogWarning(exception, "{Activity} paused: the store is unavailable; retrying with backoff", activity);
+        else
+            logger.LogError(exception, "{Activity} failed; retrying with backoff", activity);
+    }
+
+    public void Succeeded()
+    {
+        if (_startedAt is not { } startedAt) return;
+        logger.LogInformation("{Activity} recovered after {Failures} failures in {Elapsed}",
+            activity, _failures, time.GetElapsedTime(startedAt));
+        _startedAt = null;
+        _failures = 0;
+    }
+
+    /// <summary>Exponential backoff from <paramref name="first"/>, doubling per failure, capped at <paramref name="max"/>.</summary>
+    public TimeSpan Backoff(TimeSpan first, TimeSpan max)
+    {
+        var factor = Math.Pow(2, Math.Clamp(_failures - 1, 0, 20));
+        return TimeSpan.FromTicks((long)Math.Min(max.Ticks, first.Ticks * factor));
+    }
+}

@@ -1,0 +1,228 @@
+using Microsoft.Extensions.Logging;
+using QueueService.Stores;
+using QueueService.Tasks;
+
+namespace QueueService.Workers;
+
+// One task's run: handler, heartbeats, its tokens, and recording how it ended.
+public sealed partial class QueueWorkerService
+{
+    private enum HandlerEnd
+    {
+        Returned,
+        Threw,
+        Stopped, // our own token fired
+    }
+
+    private async Task RunTaskAsync(TaskLease lease)
+    {
+        var outcome = TaskOutcome.Lost;
+        try
+        {
+            outcome = await RunTaskCoreAsync(lease).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // A bug in the runner must not take the loop down; the lease expires and the reaper re-queues the task.
+            _logger.LogError(ex, "Unexpected error running task {TaskId} of queue {Queue} on worker {WorkerId}", lease.TaskId, lease.Type, lease.WorkerId);
+        }
+        finally
+        {
+            _state.Finished(lease.TaskId, outcome);
+        }
+    }
+
+    private async Task<TaskOutcome> RunTaskCoreAsync(TaskLease lease)
+    {
+        if (!_handlers.TryGetValue(lease.Type, out var handler))
+        {
+            var failure = new TaskFailure($"Worker {lease.WorkerId} has no handler for queue '{lease.Type}'.", IsRetryable: false);
+            return await RecordAsync(lease, "fail", ct => _store.FailAsync(lease, failure, ct), TaskOutcome.Failed).ConfigureAwait(false);
+        }
+
+        using var userCancel = new CancellationTokenSource();
+        using var leaseLost = new CancellationTokenSource();
+        using var timedOut = new CancellationTokenSource(_options.MaxProcessingTime, _time);
+        using var taskToken = CancellationTokenSource.CreateLinkedTokenSource(
+            userCancel.Token, leaseLost.Token, timedOut.Token, _graceExpired.Token);
+        using var stopHeartbeat = new CancellationTokenSource();
+
+        // Heartbeats run until the handler has ended, even after a cancel: the lease must stay ours
+        // while the handler winds down, so the reaper does not hand the task to another worker meanwhile.
+        var heartbeat = HeartbeatAsync(lease, userCancel, leaseLost, stopHeartbeat.Token);
+        var context = new TaskContext(lease.TaskId, lease.Type, lease.PayloadJson, lease.Attempt, lease.MaxRetries, lease.WorkerId,
+            (progress, ct) => ReportProgressAsync(lease, progress, leaseLost, ct), taskToken.Token);
+        _logger.LogDebug("Task {TaskId} of queue {Queue} started on worker {WorkerId} (attempt {Attempt})",
+            lease.TaskId, lease.Type, lease.WorkerId, lease.Attempt);
+
+        var (end, result, error) = await RunHandlerAsync(handler, context, lease).ConfigureAwait(false);
+        await stopHeartbeat.CancelAsync().ConfigureAwait(false);
+        await heartbeat.ConfigureAwait(false);
+
+        // Checkpoint: the handler has ended (or was abandoned) and no heartbeat is in flight. From here
+        // on exactly one outcome is recorded; if that fails the lease expires and the reaper re-queues
+        // the task, so the attempt is at worst repeated (at-least-once), never lost.
+        if (leaseLost.IsCancellationRequested)
+        {
+            _logger.LogWarning("Task {TaskId} of queue {Queue}: worker {WorkerId} lost its lease; the attempt's outcome is dropped because another worker owns the task now",
+                lease.TaskId, lease.Type, lease.WorkerId);
+            return TaskOutcome.Lost;
+        }
+        switch (end)
+        {
+            case HandlerEnd.Returned:
+                return await RecordAsync(lease, "complete", ct => _store.CompleteAsync(lease, result, ct), TaskOutcome.Completed).ConfigureAwait(false);
+            case HandlerEnd.Threw when error is PermanentTaskException:
+                _logger.LogWarning(error, "Task {TaskId} of queue {Queue} failed permanently on worker {WorkerId}", lease.TaskId, lease.Type, lease.WorkerId);
+                return await RecordFailureAsync(lease, new TaskFailure(error.Message, IsRetryable: false)).ConfigureAwait(false);
+            case HandlerEnd.Threw:
+                _logger.LogWarning(error, "Task {TaskId} of queue {Queue} failed on worker {WorkerId} (attempt {Attempt})", lease.TaskId, lease.Type, lease.WorkerId, lease.Attempt);
+                return await RecordFailureAsync(lease, new TaskFailure($"{error!.GetType().Name}: {error.Message}")).ConfigureAwait(false);
+        }
+
+        // Stopped by one of our tokens. A user's cancel wins over a time-out, which wins over shutdown.
+        if (userCancel.IsCancellationRequested)
+        {
+            _logger.LogInformation("Task {TaskId} of queue {Queue} cancelled by request on worker {WorkerId}", lease.TaskId, lease.Type, lease.WorkerId);
+            return await RecordAsync(lease, "confirm cancel", ct => _store.ConfirmCancelAsync(lease, ct), TaskOutcome.Cancelled).ConfigureAwait(false);
+        }
+        if (timedOut.IsCancellationRequested)
+        {
+            _logger.LogWarning("Task {TaskId} of queue {Queue} ran past the maximum processing time {MaxProcessingTime} on worker {WorkerId}",
+                lease.TaskId, lease.Type, _options.MaxProcessingTime, lease.WorkerId);
+            var failure = new TaskFailure($"The attempt ran longer than the maximum processing time ({_options.MaxProcessingTime}).", TaskErrorKinds.Timeout);
+            return await RecordFailureAsync(lease, failure).ConfigureAwait(false);
+        }
+        _logger.LogInformation("Task {TaskId} of queue {Queue} handed back unfinished by worker {WorkerId} at shutdown", lease.TaskId, lease.Type, lease.WorkerId);
+        return await RecordAsync(lease, "release", ct => _store.ReleaseAsync(lease, ct), TaskOutcome.Released).ConfigureAwait(false);
+    }
+
+    private async Task<(HandlerEnd End, string? Result, Exception? Error)> RunHandlerAsync(ITaskHandler handler, TaskContext context, TaskLease lease)
+    {
+        // Task.Run: a handler that blocks before its first await must not hold up the loop or the heartbeats.
+        var run = Task.Run(() => handler.HandleAsync(context), CancellationToken.None);
+        var token = context.CancellationToken;
+        try
+        {
+            return (HandlerEnd.Returned, await run.WaitAsync(token).ConfigureAwait(false), null);
+        }
+        catch (Exception) when (token.IsCancellationRequested)
+        {
+            // Our token fired (the handler may have thrown because of it, or not noticed yet). Only this
+            // case is cancellation: an OperationCanceledException of the handler's own is an error below.
+        }
+        catch (Exception ex)
+        {
+            return (HandlerEnd.Threw, null, ex);
+        }
+
+        try
+        {
+            // The work finished regardless of the cancel: keep it.
+            var result = await run.WaitAsync(_options.OutcomeTimeout, _time).ConfigureAwait(false);
+            return (HandlerEnd.Returned, result, null);
+        }
+        catch (TimeoutException)
+        {
+            _logger.LogWarning("Task {TaskId} of queue {Queue}: the handler ignored cancellation for {OutcomeTimeout} on worker {WorkerId}; abandoning it",
+                lease.TaskId, lease.Type, _options.OutcomeTimeout, lease.WorkerId);
+            ObserveLater(run);
+        }
+        catch (Exception)
+        {
+            // It stopped by throwing, as asked.
+        }
+        return (HandlerEnd.Stopped, null, null);
+    }
+
+    private async Task HeartbeatAsync(TaskLease lease, CancellationTokenSource userCancel, CancellationTokenSource leaseLost, CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(_options.HeartbeatInterval, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
+            {
+                try
+                {
+                    var beat = await _store.HeartbeatAsync(lease, _options.LeaseDuration, stop).ConfigureAwait(false);
+                    if (beat.IsCancelRequested && !userCancel.IsCancellationRequested)
+                    {
+                        _logger.LogInformation("Task {TaskId} of queue {Queue}: cancel requested; stopping its handler on worker {WorkerId}", lease.TaskId, lease.Type, lease.WorkerId);
+                        await userCancel.CancelAsync().ConfigureAwait(false);
+                    }
+                }
+                catch (QueueStoreException ex) when (ex.Error is StoreError.LeaseNotHeld or StoreError.NotFound)
+                {
+                    await leaseLost.CancelAsync().ConfigureAwait(false);
+                    return;
+                }
+                catch (Exception ex) when (!stop.IsCancellationRequested)
+                {
+                    // Keep trying: the lease lasts LeaseDuration, several heartbeats; if it runs out meanwhile
+                    // the next heartbeat that gets through answers LeaseNotHeld.
+                    _logger.LogWarning(ex, "Heartbeat of task {TaskId} of queue {Queue} failed on worker {WorkerId}", lease.TaskId, lease.Type, lease.WorkerId);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task ReportProgressAsync(TaskLease lease, TaskProgress progress, CancellationTokenSource leaseLost, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _store.ReportProgressAsync(lease, progress, cancellationToken).ConfigureAwait(false);
+        }
+        catch (QueueStoreException ex) when (ex.Error is StoreError.LeaseNotHeld or StoreError.NotFound)
+        {
+            await leaseLost.CancelAsync().ConfigureAwait(false);
+            throw;
+        }
+        catch (QueueStoreException ex) when (ex.Error is StoreError.Unavailable)
+        {
+            // Progress is advisory: an outage must not fail work that is otherwise going well.
+            _logger.LogWarning(ex, "Progress of task {TaskId} of queue {Queue} not recorded on worker {WorkerId}: the store is unavailable",
+                lease.TaskId, lease.Type, lease.WorkerId);
+        }
+    }
+
+    private async Task<TaskOutcome> RecordFailureAsync(TaskLease lease, TaskFailure failure)
+    {
+        FailOutcome? after = null;
+        var outcome = await RecordAsync(lease, "fail", async ct => after = await _store.FailAsync(lease, failure, ct).ConfigureAwait(false), TaskOutcome.Failed)
+            .ConfigureAwait(false);
+        if (after is not null)
+            _logger.LogInformation("Task {TaskId} of queue {Queue} is now {Status} (retry at {RetryAt}) after attempt {Attempt} on worker {WorkerId}",
+                lease.TaskId, lease.Type, after.Status.ToWire(), after.RetryAt, lease.Attempt, lease.WorkerId);
+        return outcome;
+    }
+
+    /// <summary>Records an attempt's outcome; never throws.</summary>
+    private async Task<TaskOutcome> RecordAsync(TaskLease lease, string action, Func<CancellationToken, Task> record, TaskOutcome outcome)
+    {
+        // Under a time-out of its own, never the stopping token: a stop request must not lose a finished
+        // result (Hangfire records the final state under the shutdown token only, for the same reason).
+        using var timeout = new CancellationTokenSource(_options.OutcomeTimeout, _time);
+        try
+        {
+            await record(timeout.Token).ConfigureAwait(false);
+            return outcome;
+        }
+        catch (QueueStoreException ex) when (ex.Error is StoreError.LeaseNotHeld or StoreError.NotFound)
+        {
+            _logger.LogWarning("Could not {Action} task {TaskId} of queue {Queue} from worker {WorkerId}: {Reason}",
+                action, lease.TaskId, lease.Type, lease.WorkerId, ex.Message);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogError(ex, "Could not {Action} task {TaskId} of queue {Queue} from worker {WorkerId}; its lease will expire and the reaper will re-queue it",
+                action, lease.TaskId, lease.Type, lease.WorkerId);
+        }
+        return TaskOutcome.Lost;
+    }
+
+    private static void ObserveLater(Task abandoned) =>
+        abandoned.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+}

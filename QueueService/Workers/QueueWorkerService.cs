@@ -1,0 +1,173 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using QueueService.Stores;
+
+namespace QueueService.Workers;
+
+/// <summary>
+/// The processing loop: leases tasks from the store while slots are free, runs each in its own
+/// runner (<c>QueueWorkerService.Runner.cs</c>), and on stop hands back what did not finish in time.
+/// </summary>
+/// <remarks>
+/// Tokens, as Hangfire's <c>BackgroundProcessContext</c> keeps them apart: the host's stopping token
+/// means "lease nothing new"; <see cref="_graceExpired"/> means "the grace period is over, cancel the
+/// running handlers and hand their tasks back"; each task adds its own (user cancel, maximum processing
+/// time, lease lost), all linked into <see cref="TaskContext.CancellationToken"/>.
+/// </remarks>
+public sealed partial class QueueWorkerService : BackgroundService
+{
+    private static readonly TimeSpan MaxLeaseBackoff = TimeSpan.FromSeconds(30);
+    // IQueueStore.LeaseAsync takes 1-1000 tasks per call; Concurrency may be up to 1024.
+    private const int MaxLeasePerCall = 1000;
+
+    private readonly IQueueStore _store;
+    private readonly Dictionary<string, ITaskHandler> _handlers;
+    private readonly WorkerOptions _options;
+    private readonly WorkerState _state;
+    private readonly TimeProvider _time;
+    private readonly ILogger<QueueWorkerService> _logger;
+    private readonly CancellationTokenSource _graceExpired = new();
+
+    /// <summary>Creates the loop.</summary>
+    /// <exception cref="InvalidOperationException">Two handlers claim the same queue.</exception>
+    public QueueWorkerService(IQueueStore store, IEnumerable<ITaskHandler> handlers, IOptions<WorkerOptions> options,
+        WorkerState state, TimeProvider time, ILogger<QueueWorkerService> logger)
+    {
+        _store = store;
+        _options = options.Value;
+        _state = state;
+        _time = time;
+        _logger = logger;
+        _handlers = new Dictionary<string, ITaskHandler>(StringComparer.Ordinal);
+        foreach (var handler in handlers)
+        {
+            if (!_handlers.TryAdd(handler.Queue, handler))
+                throw new InvalidOperationException(
+                    $"Two task handlers serve queue '{handler.Queue}': {_handlers[handler.Queue].GetType().Name} and {handler.GetType().Name}. Register one per queue.");
+        }
+    }
+
+    /// <summary>The queues this worker leases from: the configured ones, else those of its handlers.</summary>
+    public IReadOnlyList<string> Queues => _options.Queues.Count > 0
+        ? _options.Queues.Distinct(StringComparer.Ordinal).ToArray()
+        : _handlers.Keys.Order(StringComparer.Ordinal).ToArray();
+
+    /// <inheritdoc/>
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var queues = Queues;
+        if (queues.Count == 0)
+        {
+            _logger.LogWarning("Worker {WorkerId} has no task handlers and no configured queues: it will not process anything", _options.WorkerId);
+            return;
+        }
+        foreach (var queue in queues.Where(q => !_handlers.ContainsKey(q)))
+            _logger.LogWarning("Worker {WorkerId} leases from queue {Queue} but has no handler for it: its tasks will fail", _options.WorkerId, queue);
+        _logger.LogInformation("Worker {WorkerId} started on queues {Queues} with concurrency {Concurrency}",
+            _options.WorkerId, queues, _options.Concurrency);
+
+        var running = new List<Task>();
+        var leaseFailures = new FailureStreak(_logger, _time, $"Leasing for worker {_options.WorkerId}");
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                running.RemoveAll(t => t.IsCompleted);
+                var freeSlots = _options.Concurrency - running.Count;
+                if (freeSlots == 0)
+                {
+                    await Task.WhenAny(running).WaitAsync(stoppingToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                var wanted = Math.Min(Math.Min(freeSlots, _options.LeaseBatchSize ?? freeSlots), MaxLeasePerCall);
+                IReadOnlyList<TaskLease> leases;
+                try
+                {
+                    // Not the stopping token: a lease that applied in the store must reach us, or the task
+                    // sits in processing until the reaper takes it back. A stop is handled just below.
+                    leases = await _store.LeaseAsync(_options.WorkerId, queues, wanted, _options.LeaseDuration, CancellationToken.None)
+                        .ConfigureAwait(false);
+                    leaseFailures.Succeeded();
+                }
+                catch (Exception ex)
+                {
+                    leaseFailures.Failed(ex);
+                    await Task.Delay(leaseFailures.Backoff(_options.IdlePollInterval, MaxLeaseBackoff), _time, stoppingToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                if (stoppingToken.IsCancellationRequested)
+                {
+                    // Leased as the stop came: hand them straight back, keeping their place in line.
+                    foreach (var lease in leases)
+                    {
+                        _state.Started(lease.TaskId);
+                        var outcome = await RecordAsync(lease, "release", ct => _store.ReleaseAsync(lease, ct), TaskOutcome.Released).ConfigureAwait(false);
+                        _state.Finished(lease.TaskId, outcome);
+                    }
+                    break;
+                }
+                foreach (var lease in leases)
+                {
+                    _state.Started(lease.TaskId);
+                    running.Add(Task.Run(() => RunTaskAsync(lease), CancellationToken.None));
+                }
+                if (leases.Count == wanted)
+                    continue; // the queue may hold more: lease again before waiting
+
+                // Lease first, then wait, then lease again: a task enqueued before the wait began was
+                // already seen by the lease above, so no wake-up can be missed for long.
+                try
+                {
+                    await _store.WaitForWorkAsync(queues, _options.IdlePollInterval, stoppingToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                {
+                    leaseFailures.Failed(ex);
+                    await Task.Delay(leaseFailures.Backoff(_options.IdlePollInterval, MaxLeaseBackoff), _time, stoppingToken).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stop requested: lease nothing new; the running tasks are drained below.
+        }
+
+        await DrainAsync(running).ConfigureAwait(false);
+        _logger.LogInformation("Worker {WorkerId} stopped: {Completed} completed, {Failed} failed, {Cancelled} cancelled, {Released} handed back",
+            _options.WorkerId, _state.Completed, _state.Failed, _state.Cancelled, _state.Released);
+    }
+
+    /// <summary>Waits for the running tasks up to the grace period, then cancels and hands back the rest.</summary>
+    private async Task DrainAsync(List<Task> running)
+    {
+        running.RemoveAll(t => t.IsCompleted);
+        if (running.Count == 0) return;
+        _logger.LogInformation("Worker {WorkerId} stopping: waiting up to {GracePeriod} for {Count} running tasks",
+            _options.WorkerId, _options.ShutdownGracePeriod, running.Count);
+        var all = Task.WhenAll(running);
+        try
+        {
+            await all.WaitAsync(_options.ShutdownGracePeriod, _time).ConfigureAwait(false);
+            return;
+        }
+        catch (TimeoutException)
+        {
+        }
+        _logger.LogWarning("Worker {WorkerId}: grace period over, cancelling {Count} running tasks and handing them back",
+            _options.WorkerId, running.Count(t => !t.IsCompleted));
+        await _graceExpired.CancelAsync().ConfigureAwait(false);
+        // Runners never throw, and give up on a handler that ignores its token after OutcomeTimeout,
+        // so this ends within WorkerOptions.WorstCaseStopTime.
+        await all.ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public override void Dispose()
+    {
+        _graceExpired.Dispose();
+        base.Dispose();
+    }
+}

@@ -1,0 +1,61 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace QueueService.Workers;
+
+/// <summary>Options of the processing loop (section <c>Queue:Worker</c>).</summary>
+public sealed class WorkerOptions
+{
+    /// <summary>Configuration section.</summary>
+    public const string Section = "Queue:Worker";
+
+    /// <summary>This worker's id in leases, logs and the registry (default <c>&lt;machine&gt;-&lt;pid&gt;</c>).</summary>
+    [Required, StringLength(200, MinimumLength = 1)]
+    public string WorkerId { get; set; } = DefaultWorkerId();
+
+    /// <summary>The queues to lease from (default: empty, meaning the queues of the registered handlers).</summary>
+    public List<string> Queues { get; set; } = [];
+
+    /// <summary>How many tasks run at once (default 1: one at a time; 1–1024).</summary>
+    [Range(1, 1024)]
+    public int Concurrency { get; set; } = 1;
+
+    /// <summary>How long a lease lasts unless renewed by a heartbeat (default 30 s).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00")]
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often a running task's lease is renewed (default 10 s); must be shorter than <see cref="LeaseDuration"/>.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "1.00:00:00")]
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The longest one attempt may run before it is cancelled and failed as a timeout (default 3600 s).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "7.00:00:00")]
+    public TimeSpan MaxProcessingTime { get; set; } = TimeSpan.FromSeconds(3600);
+
+    /// <summary>On stop, how long in-flight tasks may finish before they are cancelled and handed back (default 30 s).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan ShutdownGracePeriod { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The fallback poll when idle and no wake-up signal arrives (default 1 s).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
+    public TimeSpan IdlePollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How many tasks one lease call takes at most (default null: as many as there are free slots; 1–1000).</summary>
+    [Range(1, 1000)]
+    public int? LeaseBatchSize { get; set; }
+
+    /// <summary>
+    /// How long recording one outcome (complete, fail, release, confirm cancel) may take, and how long a
+    /// cancelled handler gets to stop before it is abandoned (default 10 s).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
+    public TimeSpan OutcomeTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The longest a graceful stop of the loop can take: the grace period, then the cancelled handlers'
+    /// time to stop, then recording their release. The host's shutdown timeout must exceed it.
+    /// </summary>
+    public TimeSpan WorstCaseStopTime => ShutdownGracePeriod + OutcomeTimeout + OutcomeTimeout;
+
+    // Process facts, not environment variables: QueueEnvironment stays the one reader of those.
+    private static string DefaultWorkerId() => $"{Environment.MachineName.ToLowerInvariant()}-{Environment.ProcessId}";
+}
