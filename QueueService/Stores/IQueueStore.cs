@@ -108,9 +108,12 @@ public interface IQueueStore
     /// <summary>
     /// Waits until a task may be available on one of <paramref name="queues"/> (an enqueue, retry,
     /// promotion or release there) or <paramref name="maxWait"/> passes. A hint, not a promise:
-    /// callers lease afterwards and may find nothing. Returns at once if work was signalled since
-    /// the caller's previous wait began is not guaranteed: callers lease before waiting.
+    /// callers lease afterwards and may find nothing. Returns true at once when one of the queues
+    /// already holds queued tasks, so a worker that leased nothing and then waits cannot sleep
+    /// through a task enqueued in between.
     /// </summary>
-    /// <returns>True when woken by a signal, false on time-out.</returns>
+    /// <returns>True when work is queued or a signal came, false on time-out.</returns>
+    /// <exception cref="QueueStoreException"><see cref="StoreError.Invalid"/> for no queues, a bad queue name or a negative wait.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
     Task<bool> WaitForWorkAsync(IReadOnlyList<string> queues, TimeSpan maxWait, CancellationToken cancellationToken = default);
 }

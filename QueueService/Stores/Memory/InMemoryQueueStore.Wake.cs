@@ -1,3 +1,5 @@
+using QueueService.Tasks;
+
 namespace QueueService.Stores.Memory;
 
 // Wake-ups: one signal per queue, completed and dropped whenever a task of that queue becomes
@@ -26,6 +28,13 @@ public sealed partial class InMemoryQueueStore
                     _signals[queueNames[i]] = source;
                 }
                 signals[i] = source.Task;
+            }
+            // Registered first, then looked: a task queued before this point is seen here, one
+            // queued after it completes a signal. A caller that leased nothing and then waits
+            // cannot sleep through a task that arrived in between.
+            foreach (var queue in queueNames)
+            {
+                if (_indexes.Of(QueueTaskStatus.Queued, queue).Count > 0) return true;
             }
         }
 

@@ -34,15 +34,13 @@ public sealed partial class RedisQueueStore
         }
         try
         {
-            if (await EnsureSubscribedAsync(cancellationToken))
-            {
-                // A publish sent while the first SUBSCRIBE was in flight is lost; work queued by then
-                // is still in its index, so look once (one round trip, first wait of a store only).
-                foreach (var queue in queues)
-                {
-                    if (await ReadAsync(() => Db.SortedSetLengthAsync(_keys.Queued(queue)), cancellationToken) > 0) return true;
-                }
-            }
+            await EnsureSubscribedAsync(cancellationToken);
+            // Registered first, then looked (one round trip): a task queued before this point is
+            // in its index, one queued after it wakes the waiter. A caller that leased nothing and
+            // then waits cannot sleep through a task that arrived in between, nor through a
+            // publish lost while the first SUBSCRIBE was in flight.
+            var lengths = await ReadAsync(() => Task.WhenAll(queues.Select(q => Db.SortedSetLengthAsync(_keys.Queued(q)))), cancellationToken);
+            if (lengths.Any(length => length > 0)) return true;
             return await waiter.Task.WaitAsync(maxWait, _time, cancellationToken);
         }
         catch (TimeoutException)

@@ -13,6 +13,18 @@ public abstract partial class QueueStoreContractTests
     }
 
     [Fact]
+    public async Task WaitForWork_ReturnsAtOnce_WhenAQueueAlreadyHoldsWork()
+    {
+        // The enqueue's signal went out before anyone waited: a worker that leased nothing just
+        // before this enqueue must not sleep through it until its fallback poll.
+        await EnqueueAsync(Alpha);
+
+        var woken = await Store.WaitForWorkAsync([Beta, Alpha], TimeSpan.FromSeconds(30)).WaitAsync(TimeSpan.FromSeconds(1));
+
+        woken.Should().BeTrue("queued work is there already");
+    }
+
+    [Fact]
     public async Task WaitForWork_ReturnsTrue_WhenATaskIsReleasedBackToTheQueue()
     {
         var lease = await EnqueueAndLeaseAsync();
