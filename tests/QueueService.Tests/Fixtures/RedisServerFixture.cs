@@ -1,7 +1,5 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Runtime.CompilerServices;
+using QueueService.Hosting;
 using StackExchange.Redis;
 using Testcontainers.Redis;
 
@@ -93,60 +91,18 @@ public sealed class RedisServerFixture : IAsyncLifetime
 
         private static async Task<string?> TryLocalServerAsync()
         {
-            var dir = Directory.CreateTempSubdirectory("rq-redis-test-").FullName;
-            var port = FreePort();
-            Process? process;
+            if (!LocalRedisServer.IsInstalled()) return null;
+            LocalRedisServer server;
             try
             {
-                process = Process.Start(new ProcessStartInfo("redis-server")
-                {
-                    ArgumentList = { "--bind", "127.0.0.1", "--port", port.ToString(), "--save", "", "--appendonly", "no", "--dir", dir },
-                    RedirectStandardOutput = true,
-                    RedirectStandardError = true,
-                    UseShellExecute = false,
-                });
+                server = await LocalRedisServer.StartAsync();
             }
-            catch (System.ComponentModel.Win32Exception)
+            catch (InvalidOperationException ex)
             {
-                Directory.Delete(dir, recursive: true);
-                return null; // Not on PATH.
+                throw new InvalidOperationException($"{ex.Message} {HowToFix}", ex);
             }
-            if (process is null) return null;
-            process.OutputDataReceived += (_, _) => { };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-            {
-                try { process.Kill(); process.WaitForExit(2000); } catch (InvalidOperationException) { }
-                try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
-            };
-
-            var url = $"127.0.0.1:{port}";
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-            while (DateTime.UtcNow < deadline)
-            {
-                if (process.HasExited) throw new InvalidOperationException($"redis-server exited with code {process.ExitCode} on port {port}. {HowToFix}");
-                try
-                {
-                    var options = ConfigurationOptions.Parse(url);
-                    options.ConnectTimeout = 500;
-                    await using var probe = await ConnectionMultiplexer.ConnectAsync(options);
-                    await probe.GetDatabase().PingAsync();
-                    return url;
-                }
-                catch (RedisConnectionException)
-                {
-                    await Task.Delay(50); // A bounded poll: the server is still starting.
-                }
-            }
-            throw new InvalidOperationException($"redis-server on port {port} did not answer PING within 10 s. {HowToFix}");
-        }
-
-        private static int FreePort()
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            return server.ConnectionString;
         }
     }
 }
