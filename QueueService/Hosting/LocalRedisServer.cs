@@ -31,24 +31,26 @@ public sealed class LocalRedisServer : IAsyncDisposable
     public string ConnectionString => $"127.0.0.1:{Port}";
 
     /// <summary>True when a <c>redis-server</c> executable is on PATH.</summary>
-    public static bool IsInstalled() => FindOnPath("redis-server") is not null;
+    public static bool IsInstalled() => QueueEnvironment.FindExecutable("redis-server") is not null;
 
     /// <summary>Starts a server and waits until it answers PING.</summary>
     /// <param name="persistent">False (default): no RDB, no AOF. True: AOF every second, RDB on the default schedule.</param>
     /// <param name="dataDirectory">Where its files go; null makes a temp directory that is deleted on dispose.</param>
     /// <param name="startTimeout">How long to wait for PING (default 10 s).</param>
+    /// <param name="time">The clock for the start deadline (default: the system clock).</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <exception cref="InvalidOperationException">redis-server is not on PATH, exits, or does not answer in time; the message says how to fix it.</exception>
     public static async Task<LocalRedisServer> StartAsync(bool persistent = false, string? dataDirectory = null,
-        TimeSpan? startTimeout = null, CancellationToken cancellationToken = default)
+        TimeSpan? startTimeout = null, TimeProvider? time = null, CancellationToken cancellationToken = default)
     {
-        var executable = FindOnPath("redis-server") ?? throw new InvalidOperationException(
+        time ??= TimeProvider.System;
+        var executable = QueueEnvironment.FindExecutable("redis-server") ?? throw new InvalidOperationException(
             "redis-server is not installed. Install it with 'apt-get install redis-server' (Debian/Ubuntu), " +
             "or point the tests at a running server with REDIS_TEST_URL=host:port.");
         var deleteDirectory = dataDirectory is null;
         var directory = dataDirectory ?? Directory.CreateTempSubdirectory("redisqueue-redis-").FullName;
         Directory.CreateDirectory(directory);
-        var deadline = TimeProvider.System.GetUtcNow() + (startTimeout ?? TimeSpan.FromSeconds(10));
+        var deadline = time.GetUtcNow() + (startTimeout ?? TimeSpan.FromSeconds(10));
         Exception? last = null;
         // A free port can be taken between probing and binding; try a few.
         for (var attempt = 0; attempt < 3; attempt++)
@@ -57,7 +59,7 @@ public sealed class LocalRedisServer : IAsyncDisposable
             var process = Start(executable, port, directory, persistent);
             try
             {
-                await WaitForPingAsync(process, port, deadline, cancellationToken).ConfigureAwait(false);
+                await WaitForPingAsync(process, port, deadline, time, cancellationToken).ConfigureAwait(false);
                 return new LocalRedisServer(process, port, directory, deleteDirectory);
             }
             catch (InvalidOperationException ex)
@@ -93,15 +95,15 @@ public sealed class LocalRedisServer : IAsyncDisposable
         return process;
     }
 
-    private static async Task WaitForPingAsync(Process process, int port, DateTimeOffset deadline, CancellationToken cancellationToken)
+    private static async Task WaitForPingAsync(Process process, int port, DateTimeOffset deadline, TimeProvider time, CancellationToken cancellationToken)
     {
-        while (TimeProvider.System.GetUtcNow() < deadline)
+        while (time.GetUtcNow() < deadline)
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (process.HasExited)
                 throw new InvalidOperationException($"redis-server exited with code {process.ExitCode} on port {port}");
             if (await PingAsync(port, cancellationToken).ConfigureAwait(false)) return;
-            await Task.Delay(TimeSpan.FromMilliseconds(50), TimeProvider.System, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(TimeSpan.FromMilliseconds(50), time, cancellationToken).ConfigureAwait(false);
         }
         throw new InvalidOperationException($"redis-server on port {port} did not answer PING in time");
     }
@@ -134,17 +136,6 @@ public sealed class LocalRedisServer : IAsyncDisposable
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static string? FindOnPath(string name)
-    {
-        var path = Environment.GetEnvironmentVariable("PATH") ?? "";
-        foreach (var dir in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).Append("/usr/bin").Append("/usr/sbin"))
-        {
-            var candidate = Path.Combine(dir, name);
-            if (File.Exists(candidate)) return candidate;
-        }
-        return null;
     }
 
     private static void Kill(Process process)

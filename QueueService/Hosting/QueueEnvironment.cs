@@ -7,7 +7,7 @@ namespace QueueService.Hosting;
 /// The one place that reads the seed's environment variables and maps them to configuration keys:
 /// <c>REDIS_URL</c> → <c>Queue:Redis:Configuration</c>, <c>MAX_PROCESSING_TIME</c> (seconds) →
 /// <c>Queue:Worker:MaxProcessingTime</c>, <c>BACKUP_INTERVAL</c> (seconds) → <c>Queue:Snapshots:BackupInterval</c>,
-/// <c>QUEUE_SERVICE_URL</c> → <c>Queue:Client:BaseAddress</c>. No other code reads the environment.
+/// <c>QUEUE_SERVICE_URL</c> → <c>Queue:Client:BaseAddress</c>; and <c>PATH</c>, to find executables. No other code reads the environment.
 /// </summary>
 public static class QueueEnvironment
 {
@@ -31,6 +31,18 @@ public static class QueueEnvironment
     {
         ArgumentNullException.ThrowIfNull(builder);
         return builder.AddInMemoryCollection(Map(Environment.GetEnvironmentVariable));
+    }
+
+    /// <summary>The full path of an executable on <c>PATH</c> (then <c>/usr/bin</c>, <c>/usr/sbin</c>), or null.</summary>
+    public static string? FindExecutable(string name)
+    {
+        var path = Environment.GetEnvironmentVariable("PATH") ?? "";
+        foreach (var dir in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).Append("/usr/bin").Append("/usr/sbin"))
+        {
+            var candidate = Path.Combine(dir, name);
+            if (File.Exists(candidate)) return candidate;
+        }
+        return null;
     }
 
     /// <summary>Maps the variables that <paramref name="getVariable"/> returns to configuration keys; unset or blank ones are left out.</summary>
