@@ -8,7 +8,10 @@ namespace QueueService.Stores;
 /// Every transition is atomic: it applies whole or not at all. All times are the store's clock
 /// (Redis <c>TIME</c>; the injected <see cref="TimeProvider"/> in memory).
 /// Every method may also throw <see cref="QueueStoreException"/> with <see cref="StoreError.Unavailable"/>
-/// when the storage cannot be reached; a transition sent before that may still have applied.
+/// when the storage cannot be reached or times out (a transition sent before that may still have
+/// applied: worth retrying), or with <see cref="StoreError.Internal"/> when the storage rejects the
+/// operation itself (a script bug, a misconfigured server: retrying cannot help). No other exception
+/// from the storage client escapes.
 /// </summary>
 public interface IQueueStore
 {

@@ -17,7 +17,7 @@ public sealed partial class RedisQueueStore
     public async Task<QueueTask?> GetAsync(string taskId, CancellationToken cancellationToken = default)
     {
         if (string.IsNullOrEmpty(taskId)) return null;
-        var result = await ReadAsync(() => _scripts.Get.EvaluateAsync(Db, new TaskArgs(_keys.Namespace, _keys.Task(taskId))), cancellationToken);
+        var result = await ReadScriptAsync(_scripts.Get, new TaskArgs(_keys.Namespace, _keys.Task(taskId)), cancellationToken);
         return RedisTaskReader.ReadView(result);
     }
 
@@ -27,7 +27,7 @@ public sealed partial class RedisQueueStore
         ArgumentNullException.ThrowIfNull(query);
         query.Validate();
         var args = new ListArgs(_keys.Namespace, query.Status?.ToWire() ?? "", query.Type ?? "", query.Offset, query.Limit);
-        var parts = (RedisResult[])(await ReadAsync(() => _scripts.List.EvaluateAsync(Db, args), cancellationToken))!;
+        var parts = (RedisResult[])(await ReadScriptAsync(_scripts.List, args, cancellationToken))!;
         var items = new List<QueueTask>(parts.Length - 1);
         for (var i = 1; i < parts.Length; i++)
         {
@@ -39,7 +39,7 @@ public sealed partial class RedisQueueStore
     /// <inheritdoc/>
     public async Task<QueueStats> GetStatsAsync(CancellationToken cancellationToken = default)
     {
-        var parts = (RedisResult[])(await ReadAsync(() => _scripts.Stats.EvaluateAsync(Db, new NamespaceArgs(_keys.Namespace)), cancellationToken))!;
+        var parts = (RedisResult[])(await ReadScriptAsync(_scripts.Stats, new NamespaceArgs(_keys.Namespace), cancellationToken))!;
         var queues = new SortedDictionary<string, QueueTypeStats>(StringComparer.Ordinal);
         var totals = StatusCounts.Zero;
         for (var i = 1; i < parts.Length; i++)

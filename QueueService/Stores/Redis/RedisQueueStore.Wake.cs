@@ -39,7 +39,7 @@ public sealed partial class RedisQueueStore
             // in its index, one queued after it wakes the waiter. A caller that leased nothing and
             // then waits cannot sleep through a task that arrived in between, nor through a
             // publish lost while the first SUBSCRIBE was in flight.
-            var lengths = await ReadAsync(() => Task.WhenAll(queues.Select(q => Db.SortedSetLengthAsync(_keys.Queued(q)))), cancellationToken);
+            var lengths = await ReadAsync("queued lengths", () => Task.WhenAll(queues.Select(q => Db.SortedSetLengthAsync(_keys.Queued(q)))), cancellationToken);
             if (lengths.Any(length => length > 0)) return true;
             return await waiter.Task.WaitAsync(maxWait, _time, cancellationToken);
         }
@@ -67,7 +67,7 @@ public sealed partial class RedisQueueStore
         try
         {
             if (_subscription is not null) return false;
-            var queue = await GuardAsync(() => _connection.GetSubscriber().SubscribeAsync(_keys.WakeChannel));
+            var queue = await GuardAsync("subscribe", () => _connection.GetSubscriber().SubscribeAsync(_keys.WakeChannel));
             queue.OnMessage(message => Wake((string?)message.Message));
             Volatile.Write(ref _subscription, queue);
             return true;
