@@ -63,8 +63,9 @@ public sealed partial class RedisQueueStore
     public async Task<int> PromoteDueAsync(int maxTasks = 1000, CancellationToken cancellationToken = default)
     {
         if (maxTasks < 1) throw QueueStoreException.Invalid("maxTasks", $"maxTasks must be 1 or more; got {maxTasks}.");
-        var result = await EvalAsync(_scripts.PromoteDue, new BatchArgs(_keys.Namespace, maxTasks), cancellationToken);
-        return (int)(long)result;
+        var parts = (RedisResult[])(await EvalAsync(_scripts.PromoteDue, new BatchArgs(_keys.Namespace, maxTasks), cancellationToken))!;
+        LogOrphans("promoteDue", (long)parts[1]);
+        return (int)(long)parts[0];
     }
 
     /// <inheritdoc/>
@@ -72,10 +73,11 @@ public sealed partial class RedisQueueStore
     {
         if (maxTasks < 1) throw QueueStoreException.Invalid("maxTasks", $"maxTasks must be 1 or more; got {maxTasks}.");
         var parts = (RedisResult[])(await EvalAsync(_scripts.ReapExpired, new BatchArgs(_keys.Namespace, maxTasks), cancellationToken))!;
-        var reaped = new ReapedTask[parts.Length / 5];
+        LogOrphans("reapExpired", (long)parts[0]);
+        var reaped = new ReapedTask[(parts.Length - 1) / 5];
         for (var i = 0; i < reaped.Length; i++)
         {
-            var at = i * 5;
+            var at = 1 + (i * 5);
             reaped[i] = new ReapedTask((string)parts[at]!, (string)parts[at + 1]!, (string)parts[at + 2]!,
                 (int)(long)parts[at + 3], QueueTaskStatusNames.Parse((string)parts[at + 4]!));
         }
@@ -88,10 +90,23 @@ public sealed partial class RedisQueueStore
     {
         if (olderThan < TimeSpan.Zero) throw QueueStoreException.Invalid("olderThan", $"the age must be 0 or more; got {olderThan}.");
         if (maxTasks < 1) throw QueueStoreException.Invalid("maxTasks", $"maxTasks must be 1 or more; got {maxTasks}.");
-        var result = await EvalAsync(_scripts.PurgeFinished,
-            new PurgeArgs(_keys.Namespace, (long)olderThan.TotalMilliseconds, maxTasks), cancellationToken);
-        return (long)result;
+        var parts = (RedisResult[])(await EvalAsync(_scripts.PurgeFinished,
+            new PurgeArgs(_keys.Namespace, (long)olderThan.TotalMilliseconds, maxTasks), cancellationToken))!;
+        LogOrphans("purgeFinished", (long)parts[1]);
+        return (long)parts[0];
     }
 
     internal static IReadOnlyList<QueueTaskStatus> Statuses => StatusOrder;
+
+    /// <summary>
+    /// Orphans are index entries whose task hash is gone: evicted (a maxmemory policy other than
+    /// noeviction, see <see cref="CheckServerAsync"/>) or deleted by hand. The scripts drop and skip
+    /// them; someone should learn that data went missing.
+    /// </summary>
+    private void LogOrphans(string script, long orphans)
+    {
+        if (orphans > 0)
+            _logger.LogWarning("Redis store {Prefix}: {Script} removed {Orphans} index entries whose task hash was missing (evicted or deleted by hand)",
+                _keys.Prefix, script, orphans);
+    }
 }

@@ -76,10 +76,11 @@ public sealed partial class RedisQueueStore
         RedisValue[] values = [workerId, maxTasks, LeaseMs(leaseDuration), _storeOptions.PromoteOnLeaseBatch];
 
         var parts = (RedisResult[])(await EvalRawAsync(_scripts.Lease, keys, values, cancellationToken))!;
-        var leases = new TaskLease[parts.Length / FieldsPerLease];
+        LogOrphans("lease", (long)parts[0]);
+        var leases = new TaskLease[(parts.Length - 1) / FieldsPerLease];
         for (var i = 0; i < leases.Length; i++)
         {
-            var at = i * FieldsPerLease;
+            var at = 1 + (i * FieldsPerLease);
             leases[i] = new TaskLease(
                 TaskId: (string)parts[at]!,
                 Type: (string)parts[at + 1]!,

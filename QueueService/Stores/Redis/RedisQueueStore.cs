@@ -65,6 +65,31 @@ public sealed partial class RedisQueueStore : IQueueStore, IAsyncDisposable
         return existing.IsNull ? candidate : existing.ToString();
     }
 
+    /// <summary>
+    /// Checks that the server suits a queue; the host calls it once at start. A queue must never be
+    /// evicted: under any <c>maxmemory-policy</c> but <c>noeviction</c>, Redis may drop a task hash and
+    /// leave its id in the indexes (the scripts then drop such orphans and log a Warning). Reads
+    /// <c>INFO memory</c> of every connected primary and logs a Warning naming each unfit one.
+    /// </summary>
+    /// <returns>True when every connected primary reports <c>noeviction</c>.</returns>
+    /// <exception cref="QueueStoreException"><see cref="StoreError.Unavailable"/> when Redis cannot be reached.</exception>
+    public async Task<bool> CheckServerAsync(CancellationToken ct = default)
+    {
+        var fit = true;
+        foreach (var endpoint in _connection.GetEndPoints())
+        {
+            var server = _connection.GetServer(endpoint);
+            if (server.IsReplica) continue;
+            var info = await ReadAsync("INFO memory", () => server.InfoAsync("memory"), ct);
+            var policy = info.SelectMany(group => group).FirstOrDefault(pair => pair.Key == "maxmemory_policy").Value;
+            if (policy is null || policy == "noeviction") continue;
+            fit = false;
+            _logger.LogWarning("Redis at {Endpoint} has maxmemory-policy {Policy}: it may evict task hashes when memory runs out. " +
+                "Set maxmemory-policy noeviction for a queue (writes then fail with OOM instead, reported as Unavailable).", endpoint, policy);
+        }
+        return fit;
+    }
+
     /// <summary>Evaluates a fixed-shape script with its parameter object (see <see cref="RedisScripts"/>).</summary>
     private Task<RedisResult> EvalAsync(LuaScript script, object args, CancellationToken ct)
     {
