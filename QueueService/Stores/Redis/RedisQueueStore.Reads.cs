@@ -16,7 +16,7 @@ public sealed partial class RedisQueueStore
     /// <inheritdoc/>
     public async Task<QueueTask?> GetAsync(string taskId, CancellationToken cancellationToken = default)
     {
-        if (string.IsNullOrEmpty(taskId)) return null;
+        TaskLimits.ValidateTaskId(taskId);
         var result = await ReadScriptAsync(_scripts.Get, new TaskArgs(_keys.Namespace, _keys.Task(taskId)), cancellationToken);
         return RedisTaskReader.ReadView(result);
     }
@@ -62,7 +62,7 @@ public sealed partial class RedisQueueStore
     /// <inheritdoc/>
     public async Task<int> PromoteDueAsync(int maxTasks = 1000, CancellationToken cancellationToken = default)
     {
-        if (maxTasks < 1) throw QueueStoreException.Invalid("maxTasks", $"maxTasks must be 1 or more; got {maxTasks}.");
+        TaskLimits.ValidateMaxTasks(maxTasks);
         var parts = (RedisResult[])(await EvalAsync(_scripts.PromoteDue, new BatchArgs(_keys.Namespace, maxTasks), cancellationToken))!;
         LogOrphans("promoteDue", (long)parts[1]);
         return (int)(long)parts[0];
@@ -71,8 +71,9 @@ public sealed partial class RedisQueueStore
     /// <inheritdoc/>
     public async Task<IReadOnlyList<ReapedTask>> ReapExpiredAsync(int maxTasks = 1000, CancellationToken cancellationToken = default)
     {
-        if (maxTasks < 1) throw QueueStoreException.Invalid("maxTasks", $"maxTasks must be 1 or more; got {maxTasks}.");
-        var parts = (RedisResult[])(await EvalAsync(_scripts.ReapExpired, new BatchArgs(_keys.Namespace, maxTasks), cancellationToken))!;
+        TaskLimits.ValidateMaxTasks(maxTasks);
+        var parts = (RedisResult[])(await EvalAsync(_scripts.ReapExpired, new ReapArgs(_keys.Namespace, maxTasks,
+            TaskLimits.LeaseExpiredBefore, TaskLimits.LeaseExpiredAfter, TaskLimits.UnknownWorker), cancellationToken))!;
         LogOrphans("reapExpired", (long)parts[0]);
         var reaped = new ReapedTask[(parts.Length - 1) / 5];
         for (var i = 0; i < reaped.Length; i++)
@@ -89,7 +90,7 @@ public sealed partial class RedisQueueStore
     public async Task<long> PurgeFinishedAsync(TimeSpan olderThan, int maxTasks = 10_000, CancellationToken cancellationToken = default)
     {
         if (olderThan < TimeSpan.Zero) throw QueueStoreException.Invalid("olderThan", $"the age must be 0 or more; got {olderThan}.");
-        if (maxTasks < 1) throw QueueStoreException.Invalid("maxTasks", $"maxTasks must be 1 or more; got {maxTasks}.");
+        TaskLimits.ValidateMaxTasks(maxTasks);
         var parts = (RedisResult[])(await EvalAsync(_scripts.PurgeFinished,
             new PurgeArgs(_keys.Namespace, (long)olderThan.TotalMilliseconds, maxTasks), cancellationToken))!;
         LogOrphans("purgeFinished", (long)parts[1]);

@@ -36,7 +36,7 @@ public sealed partial class RedisQueueStore
             values[at + 2] = task.PayloadJson;
             values[at + 3] = task.Priority;
             values[at + 4] = task.MaxRetries;
-            values[at + 5] = task.Delay is { } delay ? (long)Math.Ceiling(delay.TotalMilliseconds) : -1;
+            values[at + 5] = task.Delay is { } delay ? TaskLimits.DelayMs(delay) : -1;
             values[at + 6] = task.RunAt is { } runAt ? runAt.ToUnixTimeMilliseconds() : -1;
         }
 
@@ -136,7 +136,7 @@ public sealed partial class RedisQueueStore
         // The delay is computed here (BackoffPolicy is C#); whether it is used is decided atomically in Lua.
         var delay = failure.RetryDelay ?? _backoff.DelayAfter(lease.Attempt);
         var result = await EvalAsync(_scripts.Fail, new FailArgs(_keys.Namespace, _keys.Task(lease.TaskId), lease.LeaseToken,
-            TaskLimits.TrimError(failure.Message), string.IsNullOrEmpty(failure.Kind) ? TaskErrorKinds.Error : failure.Kind,
+            TaskLimits.TrimError(failure.Message), TaskLimits.ErrorKind(failure.Kind),
             failure.IsRetryable ? 1 : 0, Math.Max(0, (long)delay.TotalMilliseconds)), cancellationToken);
         var parts = ThrowIfRefused(result, TaskOperation.Fail, lease.TaskId, lease.WorkerId);
         var retryAtMs = (long)parts[2];
@@ -164,7 +164,7 @@ public sealed partial class RedisQueueStore
     /// <inheritdoc/>
     public async Task<CancelOutcome> CancelAsync(string taskId, CancellationToken cancellationToken = default)
     {
-        ValidateTaskId(taskId);
+        TaskLimits.ValidateTaskId(taskId);
         var result = await EvalAsync(_scripts.Cancel, new TaskArgs(_keys.Namespace, _keys.Task(taskId)), cancellationToken);
         var parts = ThrowIfRefused(result, TaskOperation.Cancel, taskId);
         return (string)parts[1]! == "cancelled" ? CancelOutcome.Cancelled : CancelOutcome.CancelRequested;
@@ -173,7 +173,7 @@ public sealed partial class RedisQueueStore
     /// <inheritdoc/>
     public async Task<QueueTask> RetryAsync(string taskId, CancellationToken cancellationToken = default)
     {
-        ValidateTaskId(taskId);
+        TaskLimits.ValidateTaskId(taskId);
         var result = await EvalAsync(_scripts.Retry, new TaskArgs(_keys.Namespace, _keys.Task(taskId)), cancellationToken);
         var parts = ThrowIfRefused(result, TaskOperation.Retry, taskId);
         return RedisTaskReader.ReadView(parts[1]) ?? throw QueueStoreException.NotFound(taskId);
@@ -186,11 +186,5 @@ public sealed partial class RedisQueueStore
     {
         if (duration <= TimeSpan.Zero || duration > TaskLimits.MaxLeaseDuration)
             throw QueueStoreException.Invalid("leaseDuration", $"a lease must last more than 0 and at most {TaskLimits.MaxLeaseDuration}; got {duration}.");
-    }
-
-    /// <summary>An id that cannot name a task (null, empty) is not found, as an unknown one is.</summary>
-    private static void ValidateTaskId(string taskId)
-    {
-        if (string.IsNullOrEmpty(taskId)) throw QueueStoreException.NotFound(taskId ?? "");
     }
 }

@@ -19,7 +19,12 @@ public sealed partial class RedisQueueStore
         foreach (var queue in queues) Tasks.TaskLimits.ValidateQueueName(queue, "queues");
         if (maxWait < TimeSpan.Zero) throw QueueStoreException.Invalid("maxWait", $"maxWait must be 0 or more; got {maxWait}.");
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (maxWait == TimeSpan.Zero) return false;
+        if (maxWait == TimeSpan.Zero)
+        {
+            // Look without waiting (and without subscribing): true at once when work is queued.
+            var queued = await ReadAsync("queued lengths", () => Task.WhenAll(queues.Select(q => Db.SortedSetLengthAsync(_keys.Queued(q)))), cancellationToken);
+            return queued.Any(length => length > 0);
+        }
 
         // Register before subscribing: the first call sends SUBSCRIBE before it returns, so a
         // publish the caller causes after this call began finds both the waiter and the subscription.

@@ -2,8 +2,9 @@
   -> cancelled when a cancel was pending; -> queued at the original place (old sequence) when
   attempts <= maxRetries; -> failed otherwise. Each gets a lease-expired history entry naming the worker.
   An orphan (an id whose task hash is gone) is dropped from the indexes before anything is written.
+  The entry reads expiredBefore .. workerId .. expiredAfter (the worker unknownWorker when none).
   keys:    @ns (namespace prefix)
-  args:    @maxTasks
+  args:    @maxTasks @expiredBefore @expiredAfter @unknownWorker
   returns: {orphans dropped, then 5 per reclaimed task: id, type, workerId, attempt, newStatus} ]]
 -- #include common
 local ns = @ns
@@ -12,9 +13,10 @@ local now = nowMs()
 -- f: type, workerId, attempts, maxRetries, cancelRequested, priority, seq (type checked present).
 local function reap(id, f)
   local taskKey = ns .. 't:' .. id
-  local taskType, workerId = f[1], f[2] or ''
+  local taskType, workerId = f[1], f[2]
+  if not workerId or workerId == '' then workerId = @unknownWorker end
   local attempts = tonumber(f[3])
-  addError(taskKey, attempts, 'the lease of worker ' .. workerId .. ' expired', 'lease-expired', now)
+  addError(taskKey, attempts, @expiredBefore .. workerId .. @expiredAfter, 'lease-expired', now)
   clearLease(taskKey)
   local status
   if f[5] == '1' then
