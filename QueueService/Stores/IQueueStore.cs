@@ -23,7 +23,12 @@ public interface IQueueStore
     /// <exception cref="QueueStoreException"><see cref="StoreError.Invalid"/> for any field outside its rules (<see cref="TaskLimits.Validate"/>); nothing is stored.</exception>
     Task<EnqueueResult> EnqueueAsync(NewTask task, CancellationToken cancellationToken = default);
 
-    /// <summary>Adds many tasks in one round trip, in the given order (FIFO among equal priorities follows the list).</summary>
+    /// <summary>
+    /// Adds many tasks, in the given order (FIFO among equal priorities follows the list). Every task is
+    /// validated before any is stored. Up to 1,000 tasks apply atomically; a larger batch may be applied
+    /// in several steps of 1,000 (Redis: one script call each), so a storage failure part-way can leave
+    /// the earlier steps stored; re-sending with the same ids is safe.
+    /// </summary>
     /// <returns>One result per task, in order.</returns>
     /// <exception cref="QueueStoreException"><see cref="StoreError.Invalid"/> if any task is invalid: then none is stored.</exception>
     Task<IReadOnlyList<EnqueueResult>> EnqueueBatchAsync(IReadOnlyList<NewTask> tasks, CancellationToken cancellationToken = default);
@@ -110,7 +115,7 @@ public interface IQueueStore
     /// <exception cref="QueueStoreException"><see cref="StoreError.Invalid"/> (field <c>maxTasks</c>) when <paramref name="maxTasks"/> is below 1.</exception>
     Task<IReadOnlyList<ReapedTask>> ReapExpiredAsync(int maxTasks = 1000, CancellationToken cancellationToken = default);
 
-    /// <summary>Deletes up to <paramref name="maxTasks"/> completed, failed and cancelled tasks that finished more than <paramref name="olderThan"/> ago, the oldest first across the three statuses (by finish time).</summary>
+    /// <summary>Deletes up to <paramref name="maxTasks"/> (Redis: in script calls of at most 1,000) completed, failed and cancelled tasks that finished more than <paramref name="olderThan"/> ago, the oldest first across the three statuses (by finish time).</summary>
     /// <returns>How many were deleted; fewer than <paramref name="maxTasks"/> means none older is left.</returns>
     /// <exception cref="QueueStoreException"><see cref="StoreError.Invalid"/> for a negative age (field <c>olderThan</c>) or <paramref name="maxTasks"/> below 1 (field <c>maxTasks</c>).</exception>
     Task<long> PurgeFinishedAsync(TimeSpan olderThan, int maxTasks = 10_000, CancellationToken cancellationToken = default);

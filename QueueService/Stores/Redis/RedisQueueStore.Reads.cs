@@ -91,10 +91,22 @@ public sealed partial class RedisQueueStore
     {
         if (olderThan < TimeSpan.Zero) throw QueueStoreException.Invalid("olderThan", $"the age must be 0 or more; got {olderThan}.");
         TaskLimits.ValidateMaxTasks(maxTasks);
-        var parts = (RedisResult[])(await EvalAsync(_scripts.PurgeFinished,
-            new PurgeArgs(_keys.Namespace, (long)olderThan.TotalMilliseconds, maxTasks), cancellationToken))!;
-        LogOrphans("purgeFinished", (long)parts[1]);
-        return (long)parts[0];
+        // Chunks of at most MaxTasksPerScript, each the oldest left, so the whole is oldest first too
+        // and Redis is never held for long. A chunk that comes back short means nothing older is left.
+        long deleted = 0, orphans = 0;
+        while (deleted < maxTasks)
+        {
+            var chunk = (int)Math.Min(MaxTasksPerScript, maxTasks - deleted);
+            var parts = (RedisResult[])(await EvalAsync(_scripts.PurgeFinished,
+                new PurgeArgs(_keys.Namespace, (long)olderThan.TotalMilliseconds, chunk), cancellationToken))!;
+            var removed = (long)parts[0];
+            var dropped = (long)parts[1];
+            deleted += removed;
+            orphans += dropped;
+            if (removed + dropped < chunk) break;
+        }
+        LogOrphans("purgeFinished", orphans);
+        return deleted;
     }
 
     internal static IReadOnlyList<QueueTaskStatus> Statuses => StatusOrder;

@@ -10,24 +10,57 @@ public sealed partial class RedisQueueStore
     private const int FieldsPerEnqueue = 7;
     private const int FieldsPerLease = 9;
 
+    /// <summary>
+    /// The most tasks one script call touches (enqueue of a batch, purge): a script blocks Redis
+    /// while it runs, so larger requests are split into calls of at most this many, tens of ms at worst.
+    /// </summary>
+    internal const int MaxTasksPerScript = 1000;
+
     /// <inheritdoc/>
     public async Task<EnqueueResult> EnqueueAsync(NewTask task, CancellationToken cancellationToken = default) =>
         (await EnqueueBatchAsync([task], cancellationToken))[0];
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// Every task is validated here before anything is sent, so an invalid task still stores none.
+    /// One script call takes at most <see cref="MaxTasksPerScript"/> tasks, so Redis is never held
+    /// for long; a larger batch goes as several calls in list order. Each call is atomic, the batch as
+    /// a whole is not: if Redis fails between calls, the earlier chunks stay stored (the caller sees
+    /// <see cref="StoreError.Unavailable"/>, which already means "may have applied"; re-sending with
+    /// the same ids is safe, existing ids are not created twice).
+    /// </remarks>
     public async Task<IReadOnlyList<EnqueueResult>> EnqueueBatchAsync(IReadOnlyList<NewTask> tasks, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(tasks);
-        foreach (var task in tasks) TaskLimits.Validate(task, _storeOptions.MaxPayloadBytes);
-        if (tasks.Count == 0) return [];
-
-        var keys = new RedisKey[tasks.Count + 1];
-        var values = new RedisValue[1 + (tasks.Count * FieldsPerEnqueue)];
-        keys[0] = _keys.Namespace;
-        values[0] = tasks.Count;
         for (var i = 0; i < tasks.Count; i++)
         {
-            var task = tasks[i];
+            try
+            {
+                TaskLimits.Validate(tasks[i], _storeOptions.MaxPayloadBytes);
+            }
+            catch (QueueStoreException e) when (e.Error == StoreError.Invalid && tasks.Count > 1)
+            {
+                throw new QueueStoreException(StoreError.Invalid, $"task {i} of the batch: {e.Message}", field: e.Field, inner: e);
+            }
+        }
+        var results = new List<EnqueueResult>(tasks.Count);
+        for (var start = 0; start < tasks.Count; start += MaxTasksPerScript)
+        {
+            results.AddRange(await EnqueueChunkAsync(tasks, start, Math.Min(MaxTasksPerScript, tasks.Count - start), cancellationToken));
+        }
+        return results;
+    }
+
+    /// <summary>One enqueue script call for <paramref name="count"/> validated tasks from <paramref name="start"/>.</summary>
+    private async Task<EnqueueResult[]> EnqueueChunkAsync(IReadOnlyList<NewTask> tasks, int start, int count, CancellationToken ct)
+    {
+        var keys = new RedisKey[count + 1];
+        var values = new RedisValue[1 + (count * FieldsPerEnqueue)];
+        keys[0] = _keys.Namespace;
+        values[0] = count;
+        for (var i = 0; i < count; i++)
+        {
+            var task = tasks[start + i];
             var id = task.Id ?? Guid.CreateVersion7().ToString();
             keys[i + 1] = _keys.Task(id);
             var at = 1 + (i * FieldsPerEnqueue);
@@ -40,8 +73,8 @@ public sealed partial class RedisQueueStore
             values[at + 6] = task.RunAt is { } runAt ? runAt.ToUnixTimeMilliseconds() : -1;
         }
 
-        var parts = (RedisResult[])(await EvalRawAsync(_scripts.Enqueue, keys, values, cancellationToken))!;
-        var results = new EnqueueResult[tasks.Count];
+        var parts = (RedisResult[])(await EvalRawAsync(_scripts.Enqueue, keys, values, ct))!;
+        var results = new EnqueueResult[count];
         for (var i = 0; i < results.Length; i++)
         {
             var at = i * FieldsPerEnqueue;
