@@ -8,7 +8,10 @@ namespace QueueService.Stores;
 /// Every transition is atomic: it applies whole or not at all. All times are the store's clock
 /// (Redis <c>TIME</c>; the injected <see cref="TimeProvider"/> in memory).
 /// Every method may also throw <see cref="QueueStoreException"/> with <see cref="StoreError.Unavailable"/>
-/// when the storage cannot be reached; a transition sent before that may still have applied.
+/// when the storage cannot be reached or times out (a transition sent before that may still have
+/// applied: worth retrying), or with <see cref="StoreError.Internal"/> when the storage rejects the
+/// operation itself (a script bug, a misconfigured server: retrying cannot help). No other exception
+/// from the storage client escapes.
 /// </summary>
 public interface IQueueStore
 {
@@ -20,7 +23,12 @@ public interface IQueueStore
     /// <exception cref="QueueStoreException"><see cref="StoreError.Invalid"/> for any field outside its rules (<see cref="TaskLimits.Validate"/>); nothing is stored.</exception>
     Task<EnqueueResult> EnqueueAsync(NewTask task, CancellationToken cancellationToken = default);
 
-    /// <summary>Adds many tasks in one round trip, in the given order (FIFO among equal priorities follows the list).</summary>
+    /// <summary>
+    /// Adds many tasks, in the given order (FIFO among equal priorities follows the list). Every task is
+    /// validated before any is stored. Up to 1,000 tasks apply atomically; a larger batch may be applied
+    /// in several steps of 1,000 (Redis: one script call each), so a storage failure part-way can leave
+    /// the earlier steps stored; re-sending with the same ids is safe.
+    /// </summary>
     /// <returns>One result per task, in order.</returns>
     /// <exception cref="QueueStoreException"><see cref="StoreError.Invalid"/> if any task is invalid: then none is stored.</exception>
     Task<IReadOnlyList<EnqueueResult>> EnqueueBatchAsync(IReadOnlyList<NewTask> tasks, CancellationToken cancellationToken = default);
@@ -36,11 +44,11 @@ public interface IQueueStore
     Task<IReadOnlyList<TaskLease>> LeaseAsync(string workerId, IReadOnlyList<string> queues, int maxTasks,
         TimeSpan leaseDuration, CancellationToken cancellationToken = default);
 
-    /// <summary>Renews a lease to <paramref name="leaseDuration"/> from now and tells whether a cancel was requested.</summary>
+    /// <summary>Renews a lease to <paramref name="leaseDuration"/> from now and tells whether a cancel was requested. Lease bookkeeping only: <see cref="QueueTask.UpdatedAt"/> does not change.</summary>
     /// <exception cref="QueueStoreException"><see cref="StoreError.LeaseNotHeld"/> when the lease is no longer the task's (reclaimed, finished, purged); <see cref="StoreError.NotFound"/> when the task is gone.</exception>
     Task<HeartbeatResult> HeartbeatAsync(TaskLease lease, TimeSpan leaseDuration, CancellationToken cancellationToken = default);
 
-    /// <summary>Records the lease holder's progress (percent clamped to 0–100).</summary>
+    /// <summary>Records the lease holder's progress (percent clamped to 0–100); an empty message or details reads back as null. Changes <see cref="QueueTask.UpdatedAt"/>.</summary>
     /// <exception cref="QueueStoreException"><see cref="StoreError.LeaseNotHeld"/>, <see cref="StoreError.NotFound"/>; <see cref="StoreError.Invalid"/> for details over the payload limit.</exception>
     Task ReportProgressAsync(TaskLease lease, TaskProgress progress, CancellationToken cancellationToken = default);
 
@@ -51,7 +59,8 @@ public interface IQueueStore
     /// <summary>
     /// Records a failed attempt. processing → scheduled (retry after backoff) when the failure is
     /// retryable and <c>attempt ≤ maxRetries</c>; → failed otherwise; → cancelled when a cancel was requested.
-    /// The error joins the task's history either way.
+    /// The error joins the task's history either way, with kind <see cref="TaskErrorKinds.Error"/> when
+    /// <see cref="TaskFailure.Kind"/> is null, empty or blank.
     /// </summary>
     /// <returns>The new status and, when scheduled, when the retry is due.</returns>
     /// <exception cref="QueueStoreException"><see cref="StoreError.LeaseNotHeld"/>; <see cref="StoreError.NotFound"/>.</exception>
@@ -59,7 +68,8 @@ public interface IQueueStore
 
     /// <summary>
     /// Hands a leased task back unfinished (graceful shutdown): processing → queued at its original
-    /// place (priority and sequence kept), the attempt not counted; → cancelled when a cancel was requested.
+    /// place (priority and sequence kept); → cancelled when a cancel was requested. Either way the attempt
+    /// does not count: attempts go back down by one.
     /// </summary>
     /// <exception cref="QueueStoreException"><see cref="StoreError.LeaseNotHeld"/>; <see cref="StoreError.NotFound"/>.</exception>
     Task ReleaseAsync(TaskLease lease, CancellationToken cancellationToken = default);
@@ -68,17 +78,18 @@ public interface IQueueStore
     /// <exception cref="QueueStoreException"><see cref="StoreError.LeaseNotHeld"/>; <see cref="StoreError.NotFound"/>.</exception>
     Task ConfirmCancelAsync(TaskLease lease, CancellationToken cancellationToken = default);
 
-    /// <summary>Cancels a task: queued or scheduled → cancelled at once; processing → cancel requested (the worker learns it at its next heartbeat). Cancelling a processing task twice is allowed and answers <see cref="CancelOutcome.CancelRequested"/> again.</summary>
-    /// <exception cref="QueueStoreException"><see cref="StoreError.NotFound"/>; <see cref="StoreError.IllegalTransition"/> for completed, failed or cancelled tasks (nothing changes).</exception>
+    /// <summary>Cancels a task: queued or scheduled → cancelled at once; processing → cancel requested (the worker learns it at its next heartbeat; <see cref="QueueTask.UpdatedAt"/> changes). Cancelling a processing task twice is allowed and answers <see cref="CancelOutcome.CancelRequested"/> again.</summary>
+    /// <exception cref="QueueStoreException"><see cref="StoreError.NotFound"/>; <see cref="StoreError.IllegalTransition"/> for completed, failed or cancelled tasks (nothing changes); <see cref="StoreError.Invalid"/> (field <c>id</c>) for a null or empty id.</exception>
     Task<CancelOutcome> CancelAsync(string taskId, CancellationToken cancellationToken = default);
 
     /// <summary>Re-queues a failed or cancelled task by hand: → queued at the back of its priority, attempts reset to 0, error history kept, result and progress cleared.</summary>
     /// <returns>The task as it is now (queued, with its position).</returns>
-    /// <exception cref="QueueStoreException"><see cref="StoreError.NotFound"/>; <see cref="StoreError.IllegalTransition"/> for queued, scheduled, processing or completed tasks (nothing changes).</exception>
+    /// <exception cref="QueueStoreException"><see cref="StoreError.NotFound"/>; <see cref="StoreError.IllegalTransition"/> for queued, scheduled, processing or completed tasks (nothing changes); <see cref="StoreError.Invalid"/> (field <c>id</c>) for a null or empty id.</exception>
     Task<QueueTask> RetryAsync(string taskId, CancellationToken cancellationToken = default);
 
     /// <summary>Reads one task, with its queue position and estimated wait when queued.</summary>
     /// <returns>The task, or null when no task has that id.</returns>
+    /// <exception cref="QueueStoreException"><see cref="StoreError.Invalid"/> (field <c>id</c>) for a null or empty id.</exception>
     Task<QueueTask?> GetAsync(string taskId, CancellationToken cancellationToken = default);
 
     /// <summary>Lists tasks, filtered and paged (order in <see cref="TaskQuery"/>); queued items carry their position and estimated wait. O(log N + page).</summary>
@@ -90,19 +101,23 @@ public interface IQueueStore
 
     /// <summary>Moves up to <paramref name="maxTasks"/> due scheduled tasks to their queues (each gets a new sequence: the back of its priority).</summary>
     /// <returns>How many were promoted.</returns>
+    /// <exception cref="QueueStoreException"><see cref="StoreError.Invalid"/> (field <c>maxTasks</c>) when <paramref name="maxTasks"/> is below 1.</exception>
     Task<int> PromoteDueAsync(int maxTasks = 1000, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Reclaims up to <paramref name="maxTasks"/> tasks whose lease expired: → queued at their original
     /// place when attempts remain (<c>attempt ≤ maxRetries</c>), → failed when spent, → cancelled when a
-    /// cancel was pending. Each gets a <see cref="TaskErrorKinds.LeaseExpired"/> history entry.
+    /// cancel was pending. Each gets a <see cref="TaskErrorKinds.LeaseExpired"/> history entry reading exactly
+    /// <c>The lease of worker &lt;workerId&gt; expired before the task finished.</c> (<see cref="TaskLimits.LeaseExpiredMessage"/>;
+    /// worker <c>unknown</c> when none is recorded).
     /// </summary>
     /// <returns>What was reclaimed, with the worker that held each.</returns>
+    /// <exception cref="QueueStoreException"><see cref="StoreError.Invalid"/> (field <c>maxTasks</c>) when <paramref name="maxTasks"/> is below 1.</exception>
     Task<IReadOnlyList<ReapedTask>> ReapExpiredAsync(int maxTasks = 1000, CancellationToken cancellationToken = default);
 
-    /// <summary>Deletes up to <paramref name="maxTasks"/> completed, failed and cancelled tasks that finished more than <paramref name="olderThan"/> ago.</summary>
-    /// <returns>How many were deleted.</returns>
-    /// <exception cref="QueueStoreException"><see cref="StoreError.Invalid"/> for a negative age.</exception>
+    /// <summary>Deletes up to <paramref name="maxTasks"/> (Redis: in script calls of at most 1,000) completed, failed and cancelled tasks that finished more than <paramref name="olderThan"/> ago, the oldest first across the three statuses (by finish time).</summary>
+    /// <returns>How many were deleted; fewer than <paramref name="maxTasks"/> means none older is left.</returns>
+    /// <exception cref="QueueStoreException"><see cref="StoreError.Invalid"/> for a negative age (field <c>olderThan</c>) or <paramref name="maxTasks"/> below 1 (field <c>maxTasks</c>).</exception>
     Task<long> PurgeFinishedAsync(TimeSpan olderThan, int maxTasks = 10_000, CancellationToken cancellationToken = default);
 
     /// <summary>
@@ -110,7 +125,8 @@ public interface IQueueStore
     /// promotion or release there) or <paramref name="maxWait"/> passes. A hint, not a promise:
     /// callers lease afterwards and may find nothing. Returns true at once when one of the queues
     /// already holds queued tasks, so a worker that leased nothing and then waits cannot sleep
-    /// through a task enqueued in between.
+    /// through a task enqueued in between. A <paramref name="maxWait"/> of zero only looks: true when
+    /// work is queued, else false.
     /// </summary>
     /// <returns>True when work is queued or a signal came, false on time-out.</returns>
     /// <exception cref="QueueStoreException"><see cref="StoreError.Invalid"/> for no queues, a bad queue name or a negative wait.</exception>

@@ -14,6 +14,15 @@ public enum StoreError
     LeaseNotHeld = -6,
     /// <summary>The request itself is invalid (bad priority, oversize payload, bad queue name, …); nothing was sent to storage.</summary>
     Invalid = -10,
-    /// <summary>The storage could not be reached or answered with an error; the operation may or may not have applied.</summary>
+    /// <summary>
+    /// The storage could not be reached, timed out, or is briefly refusing work (loading, failing
+    /// over, out of memory); the operation may or may not have applied. Worth retrying later.
+    /// </summary>
     Unavailable = -20,
+    /// <summary>
+    /// The storage rejected the operation: a bug (a script error) or a misconfigured server (a key of
+    /// the wrong type under the namespace, a disabled command, missing permissions). Nothing to
+    /// retry: the same call fails the same way until someone fixes it. Logged at Error by the store.
+    /// </summary>
+    Internal = -30,
 }

@@ -11,7 +11,7 @@ public sealed record NewTask(string Type, string PayloadJson)
     public int Priority { get; init; } = Tasks.Priority.Default;
     /// <summary>Retries after the first attempt, 0–100; default 3.</summary>
     public int MaxRetries { get; init; } = TaskLimits.DefaultMaxRetries;
-    /// <summary>Run no sooner than this long after enqueue (the task starts <c>scheduled</c>). Exclusive with <see cref="RunAt"/>.</summary>
+    /// <summary>Run no sooner than this long after enqueue (the task starts <c>scheduled</c>); a fraction of a millisecond rounds up. Exclusive with <see cref="RunAt"/>.</summary>
     public TimeSpan? Delay { get; init; }
     /// <summary>Run no sooner than this time. Exclusive with <see cref="Delay"/>. A time in the past queues at once.</summary>
     public DateTimeOffset? RunAt { get; init; }

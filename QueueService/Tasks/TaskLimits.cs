@@ -65,6 +65,43 @@ public static partial class TaskLimits
             throw QueueStoreException.Invalid("delay", "delay must be between 0 and 365 days.");
     }
 
+    /// <summary>Checks a task id given to a read or a command (get, cancel, retry): null or empty names no task.</summary>
+    /// <exception cref="QueueStoreException"><see cref="StoreError.Invalid"/> for the field <c>id</c>.</exception>
+    public static void ValidateTaskId(string? taskId)
+    {
+        if (string.IsNullOrEmpty(taskId)) throw QueueStoreException.Invalid("id", "a task id is required.");
+    }
+
+    /// <summary>Checks the batch size of a maintenance call (promote, reap, purge).</summary>
+    /// <exception cref="QueueStoreException"><see cref="StoreError.Invalid"/> for the field <c>maxTasks</c>.</exception>
+    public static void ValidateMaxTasks(int maxTasks)
+    {
+        if (maxTasks < 1) throw QueueStoreException.Invalid("maxTasks", $"maxTasks must be 1 or more; got {maxTasks}.");
+    }
+
+    /// <summary>
+    /// A delay in whole milliseconds, rounded up: the store's clock has millisecond precision and a
+    /// task runs no sooner than asked, so a due time is never earlier than now + <paramref name="delay"/>.
+    /// </summary>
+    public static long DelayMs(TimeSpan delay) =>
+        (delay.Ticks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond;
+
+    /// <summary>The kind recorded for a failure: <see cref="TaskErrorKinds.Error"/> when none (null, empty, blank) was given.</summary>
+    public static string ErrorKind(string? kind) => string.IsNullOrWhiteSpace(kind) ? TaskErrorKinds.Error : kind;
+
+    /// <summary>The worker named in a lease-expired history entry when the task has none.</summary>
+    public const string UnknownWorker = "unknown";
+
+    /// <summary>The text before the worker id in a lease-expired history entry.</summary>
+    public const string LeaseExpiredBefore = "The lease of worker ";
+
+    /// <summary>The text after the worker id in a lease-expired history entry.</summary>
+    public const string LeaseExpiredAfter = " expired before the task finished.";
+
+    /// <summary>The history message of a reclaimed lease, the same in both stores.</summary>
+    public static string LeaseExpiredMessage(string? workerId) =>
+        LeaseExpiredBefore + (string.IsNullOrEmpty(workerId) ? UnknownWorker : workerId) + LeaseExpiredAfter;
+
     /// <summary>Cuts an error message to <see cref="MaxErrorLength"/>.</summary>
     public static string TrimError(string? message)
     {

@@ -9,6 +9,7 @@ public sealed partial class InMemoryQueueStore
     public Task<CancelOutcome> CancelAsync(string taskId, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        TaskLimits.ValidateTaskId(taskId);
         lock (_gate)
         {
             var task = FindLocked(taskId);
@@ -31,6 +32,7 @@ public sealed partial class InMemoryQueueStore
     public Task<QueueTask> RetryAsync(string taskId, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        TaskLimits.ValidateTaskId(taskId);
         lock (_gate)
         {
             var task = FindLocked(taskId);
@@ -54,6 +56,7 @@ public sealed partial class InMemoryQueueStore
     public Task<int> PromoteDueAsync(int maxTasks = 1000, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        TaskLimits.ValidateMaxTasks(maxTasks);
         lock (_gate)
         {
             return Task.FromResult(PromoteDueLocked(maxTasks, NowMs()));
@@ -79,8 +82,8 @@ public sealed partial class InMemoryQueueStore
     public Task<IReadOnlyList<ReapedTask>> ReapExpiredAsync(int maxTasks = 1000, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        TaskLimits.ValidateMaxTasks(maxTasks);
         var reaped = new List<ReapedTask>();
-        if (maxTasks <= 0) return Task.FromResult<IReadOnlyList<ReapedTask>>(reaped);
         lock (_gate)
         {
             var nowMs = NowMs();
@@ -88,8 +91,8 @@ public sealed partial class InMemoryQueueStore
                 .TakeWhile(e => e.Score <= nowMs).Take(maxTasks).Select(e => _tasks[e.Id]).ToList();
             foreach (var task in expired)
             {
-                var workerId = task.WorkerId ?? "unknown";
-                task.RecordError($"The lease of worker {workerId} expired before the task finished.", TaskErrorKinds.LeaseExpired, nowMs);
+                var workerId = string.IsNullOrEmpty(task.WorkerId) ? TaskLimits.UnknownWorker : task.WorkerId;
+                task.RecordError(TaskLimits.LeaseExpiredMessage(workerId), TaskErrorKinds.LeaseExpired, nowMs);
                 QueueTaskStatus to;
                 if (task.IsCancelRequested)
                 {
@@ -117,7 +120,7 @@ public sealed partial class InMemoryQueueStore
     {
         cancellationToken.ThrowIfCancellationRequested();
         if (olderThan < TimeSpan.Zero) throw QueueStoreException.Invalid("olderThan", $"the age must be 0 or more; got {olderThan}.");
-        if (maxTasks <= 0) return Task.FromResult(0L);
+        TaskLimits.ValidateMaxTasks(maxTasks);
         lock (_gate)
         {
             var cutoffMs = NowMs() - (long)olderThan.TotalMilliseconds;
@@ -138,7 +141,6 @@ public sealed partial class InMemoryQueueStore
 
     private StoredTask FindLocked(string taskId)
     {
-        ArgumentNullException.ThrowIfNull(taskId);
         return _tasks.TryGetValue(taskId, out var task) ? task : throw QueueStoreException.NotFound(taskId);
     }
 }

@@ -70,7 +70,10 @@ public sealed partial class InMemoryQueueStore
         {
             var task = HeldLocked(lease);
             var nowMs = NowMs();
-            MoveLocked(task, QueueTaskStatus.Processing, nowMs, t => t.LeaseExpiresAtMs = nowMs + leaseMs);
+            // Lease bookkeeping, not a change users see: updatedAt stays (as in Redis, one write fewer).
+            _indexes.Unindex(task);
+            task.LeaseExpiresAtMs = nowMs + leaseMs;
+            _indexes.Index(task);
             return Task.FromResult(new HeartbeatResult(DateTimeOffset.FromUnixTimeMilliseconds(nowMs + leaseMs), task.IsCancelRequested));
         }
     }
@@ -86,7 +89,10 @@ public sealed partial class InMemoryQueueStore
         lock (_gate)
         {
             var task = HeldLocked(lease);
-            task.Progress = progress with { Percent = Math.Clamp(progress.Percent, 0, 100) };
+            // An empty message or details is stored as absent, as Redis does (HDEL).
+            task.Progress = new TaskProgress(Math.Clamp(progress.Percent, 0, 100),
+                string.IsNullOrEmpty(progress.Message) ? null : progress.Message,
+                string.IsNullOrEmpty(progress.DetailsJson) ? null : progress.DetailsJson);
             task.UpdatedAtMs = NowMs();
         }
         return Task.CompletedTask;
@@ -118,7 +124,7 @@ public sealed partial class InMemoryQueueStore
         {
             var task = HeldLocked(lease);
             var nowMs = NowMs();
-            task.RecordError(failure.Message, failure.Kind, nowMs);
+            task.RecordError(failure.Message, TaskLimits.ErrorKind(failure.Kind), nowMs);
             if (task.IsCancelRequested)
             {
                 MoveLocked(task, QueueTaskStatus.Cancelled, nowMs);

@@ -8,8 +8,8 @@ public sealed partial class InMemoryQueueStore
     /// <inheritdoc/>
     public Task<QueueTask?> GetAsync(string taskId, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(taskId);
         cancellationToken.ThrowIfCancellationRequested();
+        TaskLimits.ValidateTaskId(taskId);
         lock (_gate)
         {
             return Task.FromResult(_tasks.TryGetValue(taskId, out var task) ? ReadLocked(task) : null);

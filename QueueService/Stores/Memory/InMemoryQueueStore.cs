@@ -80,7 +80,7 @@ public sealed partial class InMemoryQueueStore : IQueueStore
         var seq = NextSequence();
         long? dueMs = task switch
         {
-            { Delay: { } delay } when delay > TimeSpan.Zero => nowMs + (long)delay.TotalMilliseconds,
+            { Delay: { } delay } when delay > TimeSpan.Zero => nowMs + TaskLimits.DelayMs(delay),
             { RunAt: { } runAt } when runAt.ToUnixTimeMilliseconds() > nowMs => runAt.ToUnixTimeMilliseconds(),
             _ => null,
         };

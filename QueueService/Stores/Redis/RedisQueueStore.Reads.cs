@@ -16,8 +16,8 @@ public sealed partial class RedisQueueStore
     /// <inheritdoc/>
     public async Task<QueueTask?> GetAsync(string taskId, CancellationToken cancellationToken = default)
     {
-        if (string.IsNullOrEmpty(taskId)) return null;
-        var result = await ReadAsync(() => _scripts.Get.EvaluateAsync(Db, new TaskArgs(_keys.Namespace, _keys.Task(taskId))), cancellationToken);
+        TaskLimits.ValidateTaskId(taskId);
+        var result = await ReadScriptAsync(_scripts.Get, new TaskArgs(_keys.Namespace, _keys.Task(taskId)), cancellationToken);
         return RedisTaskReader.ReadView(result);
     }
 
@@ -27,7 +27,7 @@ public sealed partial class RedisQueueStore
         ArgumentNullException.ThrowIfNull(query);
         query.Validate();
         var args = new ListArgs(_keys.Namespace, query.Status?.ToWire() ?? "", query.Type ?? "", query.Offset, query.Limit);
-        var parts = (RedisResult[])(await ReadAsync(() => _scripts.List.EvaluateAsync(Db, args), cancellationToken))!;
+        var parts = (RedisResult[])(await ReadScriptAsync(_scripts.List, args, cancellationToken))!;
         var items = new List<QueueTask>(parts.Length - 1);
         for (var i = 1; i < parts.Length; i++)
         {
@@ -39,7 +39,7 @@ public sealed partial class RedisQueueStore
     /// <inheritdoc/>
     public async Task<QueueStats> GetStatsAsync(CancellationToken cancellationToken = default)
     {
-        var parts = (RedisResult[])(await ReadAsync(() => _scripts.Stats.EvaluateAsync(Db, new NamespaceArgs(_keys.Namespace)), cancellationToken))!;
+        var parts = (RedisResult[])(await ReadScriptAsync(_scripts.Stats, new NamespaceArgs(_keys.Namespace), cancellationToken))!;
         var queues = new SortedDictionary<string, QueueTypeStats>(StringComparer.Ordinal);
         var totals = StatusCounts.Zero;
         for (var i = 1; i < parts.Length; i++)
@@ -62,20 +62,23 @@ public sealed partial class RedisQueueStore
     /// <inheritdoc/>
     public async Task<int> PromoteDueAsync(int maxTasks = 1000, CancellationToken cancellationToken = default)
     {
-        if (maxTasks < 1) throw QueueStoreException.Invalid("maxTasks", $"maxTasks must be 1 or more; got {maxTasks}.");
-        var result = await EvalAsync(_scripts.PromoteDue, new BatchArgs(_keys.Namespace, maxTasks), cancellationToken);
-        return (int)(long)result;
+        TaskLimits.ValidateMaxTasks(maxTasks);
+        var parts = (RedisResult[])(await EvalAsync(_scripts.PromoteDue, new BatchArgs(_keys.Namespace, maxTasks), cancellationToken))!;
+        LogOrphans("promoteDue", (long)parts[1]);
+        return (int)(long)parts[0];
     }
 
     /// <inheritdoc/>
     public async Task<IReadOnlyList<ReapedTask>> ReapExpiredAsync(int maxTasks = 1000, CancellationToken cancellationToken = default)
     {
-        if (maxTasks < 1) throw QueueStoreException.Invalid("maxTasks", $"maxTasks must be 1 or more; got {maxTasks}.");
-        var parts = (RedisResult[])(await EvalAsync(_scripts.ReapExpired, new BatchArgs(_keys.Namespace, maxTasks), cancellationToken))!;
-        var reaped = new ReapedTask[parts.Length / 5];
+        TaskLimits.ValidateMaxTasks(maxTasks);
+        var parts = (RedisResult[])(await EvalAsync(_scripts.ReapExpired, new ReapArgs(_keys.Namespace, maxTasks,
+            TaskLimits.LeaseExpiredBefore, TaskLimits.LeaseExpiredAfter, TaskLimits.UnknownWorker), cancellationToken))!;
+        LogOrphans("reapExpired", (long)parts[0]);
+        var reaped = new ReapedTask[(parts.Length - 1) / 5];
         for (var i = 0; i < reaped.Length; i++)
         {
-            var at = i * 5;
+            var at = 1 + (i * 5);
             reaped[i] = new ReapedTask((string)parts[at]!, (string)parts[at + 1]!, (string)parts[at + 2]!,
                 (int)(long)parts[at + 3], QueueTaskStatusNames.Parse((string)parts[at + 4]!));
         }
@@ -87,11 +90,36 @@ public sealed partial class RedisQueueStore
     public async Task<long> PurgeFinishedAsync(TimeSpan olderThan, int maxTasks = 10_000, CancellationToken cancellationToken = default)
     {
         if (olderThan < TimeSpan.Zero) throw QueueStoreException.Invalid("olderThan", $"the age must be 0 or more; got {olderThan}.");
-        if (maxTasks < 1) throw QueueStoreException.Invalid("maxTasks", $"maxTasks must be 1 or more; got {maxTasks}.");
-        var result = await EvalAsync(_scripts.PurgeFinished,
-            new PurgeArgs(_keys.Namespace, (long)olderThan.TotalMilliseconds, maxTasks), cancellationToken);
-        return (long)result;
+        TaskLimits.ValidateMaxTasks(maxTasks);
+        // Chunks of at most MaxTasksPerScript, each the oldest left, so the whole is oldest first too
+        // and Redis is never held for long. A chunk that comes back short means nothing older is left.
+        long deleted = 0, orphans = 0;
+        while (deleted < maxTasks)
+        {
+            var chunk = (int)Math.Min(MaxTasksPerScript, maxTasks - deleted);
+            var parts = (RedisResult[])(await EvalAsync(_scripts.PurgeFinished,
+                new PurgeArgs(_keys.Namespace, (long)olderThan.TotalMilliseconds, chunk), cancellationToken))!;
+            var removed = (long)parts[0];
+            var dropped = (long)parts[1];
+            deleted += removed;
+            orphans += dropped;
+            if (removed + dropped < chunk) break;
+        }
+        LogOrphans("purgeFinished", orphans);
+        return deleted;
     }
 
     internal static IReadOnlyList<QueueTaskStatus> Statuses => StatusOrder;
+
+    /// <summary>
+    /// Orphans are index entries whose task hash is gone: evicted (a maxmemory policy other than
+    /// noeviction, see <see cref="CheckServerAsync"/>) or deleted by hand. The scripts drop and skip
+    /// them; someone should learn that data went missing.
+    /// </summary>
+    private void LogOrphans(string script, long orphans)
+    {
+        if (orphans > 0)
+            _logger.LogWarning("Redis store {Prefix}: {Script} removed {Orphans} index entries whose task hash was missing (evicted or deleted by hand)",
+                _keys.Prefix, script, orphans);
+    }
 }

@@ -10,24 +10,57 @@ public sealed partial class RedisQueueStore
     private const int FieldsPerEnqueue = 7;
     private const int FieldsPerLease = 9;
 
+    /// <summary>
+    /// The most tasks one script call touches (enqueue of a batch, purge): a script blocks Redis
+    /// while it runs, so larger requests are split into calls of at most this many, tens of ms at worst.
+    /// </summary>
+    internal const int MaxTasksPerScript = 1000;
+
     /// <inheritdoc/>
     public async Task<EnqueueResult> EnqueueAsync(NewTask task, CancellationToken cancellationToken = default) =>
         (await EnqueueBatchAsync([task], cancellationToken))[0];
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// Every task is validated here before anything is sent, so an invalid task still stores none.
+    /// One script call takes at most <see cref="MaxTasksPerScript"/> tasks, so Redis is never held
+    /// for long; a larger batch goes as several calls in list order. Each call is atomic, the batch as
+    /// a whole is not: if Redis fails between calls, the earlier chunks stay stored (the caller sees
+    /// <see cref="StoreError.Unavailable"/>, which already means "may have applied"; re-sending with
+    /// the same ids is safe, existing ids are not created twice).
+    /// </remarks>
     public async Task<IReadOnlyList<EnqueueResult>> EnqueueBatchAsync(IReadOnlyList<NewTask> tasks, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(tasks);
-        foreach (var task in tasks) TaskLimits.Validate(task, _storeOptions.MaxPayloadBytes);
-        if (tasks.Count == 0) return [];
-
-        var keys = new RedisKey[tasks.Count + 1];
-        var values = new RedisValue[1 + (tasks.Count * FieldsPerEnqueue)];
-        keys[0] = _keys.Namespace;
-        values[0] = tasks.Count;
         for (var i = 0; i < tasks.Count; i++)
         {
-            var task = tasks[i];
+            try
+            {
+                TaskLimits.Validate(tasks[i], _storeOptions.MaxPayloadBytes);
+            }
+            catch (QueueStoreException e) when (e.Error == StoreError.Invalid && tasks.Count > 1)
+            {
+                throw new QueueStoreException(StoreError.Invalid, $"task {i} of the batch: {e.Message}", field: e.Field, inner: e);
+            }
+        }
+        var results = new List<EnqueueResult>(tasks.Count);
+        for (var start = 0; start < tasks.Count; start += MaxTasksPerScript)
+        {
+            results.AddRange(await EnqueueChunkAsync(tasks, start, Math.Min(MaxTasksPerScript, tasks.Count - start), cancellationToken));
+        }
+        return results;
+    }
+
+    /// <summary>One enqueue script call for <paramref name="count"/> validated tasks from <paramref name="start"/>.</summary>
+    private async Task<EnqueueResult[]> EnqueueChunkAsync(IReadOnlyList<NewTask> tasks, int start, int count, CancellationToken ct)
+    {
+        var keys = new RedisKey[count + 1];
+        var values = new RedisValue[1 + (count * FieldsPerEnqueue)];
+        keys[0] = _keys.Namespace;
+        values[0] = count;
+        for (var i = 0; i < count; i++)
+        {
+            var task = tasks[start + i];
             var id = task.Id ?? Guid.CreateVersion7().ToString();
             keys[i + 1] = _keys.Task(id);
             var at = 1 + (i * FieldsPerEnqueue);
@@ -36,12 +69,12 @@ public sealed partial class RedisQueueStore
             values[at + 2] = task.PayloadJson;
             values[at + 3] = task.Priority;
             values[at + 4] = task.MaxRetries;
-            values[at + 5] = task.Delay is { } delay ? (long)Math.Ceiling(delay.TotalMilliseconds) : -1;
+            values[at + 5] = task.Delay is { } delay ? TaskLimits.DelayMs(delay) : -1;
             values[at + 6] = task.RunAt is { } runAt ? runAt.ToUnixTimeMilliseconds() : -1;
         }
 
-        var parts = (RedisResult[])(await EvalRawAsync(_scripts.Enqueue, keys, values, cancellationToken))!;
-        var results = new EnqueueResult[tasks.Count];
+        var parts = (RedisResult[])(await EvalRawAsync(_scripts.Enqueue, keys, values, ct))!;
+        var results = new EnqueueResult[count];
         for (var i = 0; i < results.Length; i++)
         {
             var at = i * FieldsPerEnqueue;
@@ -76,10 +109,11 @@ public sealed partial class RedisQueueStore
         RedisValue[] values = [workerId, maxTasks, LeaseMs(leaseDuration), _storeOptions.PromoteOnLeaseBatch];
 
         var parts = (RedisResult[])(await EvalRawAsync(_scripts.Lease, keys, values, cancellationToken))!;
-        var leases = new TaskLease[parts.Length / FieldsPerLease];
+        LogOrphans("lease", (long)parts[0]);
+        var leases = new TaskLease[(parts.Length - 1) / FieldsPerLease];
         for (var i = 0; i < leases.Length; i++)
         {
-            var at = i * FieldsPerLease;
+            var at = 1 + (i * FieldsPerLease);
             leases[i] = new TaskLease(
                 TaskId: (string)parts[at]!,
                 Type: (string)parts[at + 1]!,
@@ -135,7 +169,7 @@ public sealed partial class RedisQueueStore
         // The delay is computed here (BackoffPolicy is C#); whether it is used is decided atomically in Lua.
         var delay = failure.RetryDelay ?? _backoff.DelayAfter(lease.Attempt);
         var result = await EvalAsync(_scripts.Fail, new FailArgs(_keys.Namespace, _keys.Task(lease.TaskId), lease.LeaseToken,
-            TaskLimits.TrimError(failure.Message), string.IsNullOrEmpty(failure.Kind) ? TaskErrorKinds.Error : failure.Kind,
+            TaskLimits.TrimError(failure.Message), TaskLimits.ErrorKind(failure.Kind),
             failure.IsRetryable ? 1 : 0, Math.Max(0, (long)delay.TotalMilliseconds)), cancellationToken);
         var parts = ThrowIfRefused(result, TaskOperation.Fail, lease.TaskId, lease.WorkerId);
         var retryAtMs = (long)parts[2];
@@ -163,7 +197,7 @@ public sealed partial class RedisQueueStore
     /// <inheritdoc/>
     public async Task<CancelOutcome> CancelAsync(string taskId, CancellationToken cancellationToken = default)
     {
-        ValidateTaskId(taskId);
+        TaskLimits.ValidateTaskId(taskId);
         var result = await EvalAsync(_scripts.Cancel, new TaskArgs(_keys.Namespace, _keys.Task(taskId)), cancellationToken);
         var parts = ThrowIfRefused(result, TaskOperation.Cancel, taskId);
         return (string)parts[1]! == "cancelled" ? CancelOutcome.Cancelled : CancelOutcome.CancelRequested;
@@ -172,7 +206,7 @@ public sealed partial class RedisQueueStore
     /// <inheritdoc/>
     public async Task<QueueTask> RetryAsync(string taskId, CancellationToken cancellationToken = default)
     {
-        ValidateTaskId(taskId);
+        TaskLimits.ValidateTaskId(taskId);
         var result = await EvalAsync(_scripts.Retry, new TaskArgs(_keys.Namespace, _keys.Task(taskId)), cancellationToken);
         var parts = ThrowIfRefused(result, TaskOperation.Retry, taskId);
         return RedisTaskReader.ReadView(parts[1]) ?? throw QueueStoreException.NotFound(taskId);
@@ -185,11 +219,5 @@ public sealed partial class RedisQueueStore
     {
         if (duration <= TimeSpan.Zero || duration > TaskLimits.MaxLeaseDuration)
             throw QueueStoreException.Invalid("leaseDuration", $"a lease must last more than 0 and at most {TaskLimits.MaxLeaseDuration}; got {duration}.");
-    }
-
-    /// <summary>An id that cannot name a task (null, empty) is not found, as an unknown one is.</summary>
-    private static void ValidateTaskId(string taskId)
-    {
-        if (string.IsNullOrEmpty(taskId)) throw QueueStoreException.NotFound(taskId ?? "");
     }
 }

@@ -19,7 +19,12 @@ public sealed partial class RedisQueueStore
         foreach (var queue in queues) Tasks.TaskLimits.ValidateQueueName(queue, "queues");
         if (maxWait < TimeSpan.Zero) throw QueueStoreException.Invalid("maxWait", $"maxWait must be 0 or more; got {maxWait}.");
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (maxWait == TimeSpan.Zero) return false;
+        if (maxWait == TimeSpan.Zero)
+        {
+            // Look without waiting (and without subscribing): true at once when work is queued.
+            var queued = await ReadAsync("queued lengths", () => Task.WhenAll(queues.Select(q => Db.SortedSetLengthAsync(_keys.Queued(q)))), cancellationToken);
+            return queued.Any(length => length > 0);
+        }
 
         // Register before subscribing: the first call sends SUBSCRIBE before it returns, so a
         // publish the caller causes after this call began finds both the waiter and the subscription.
@@ -39,7 +44,7 @@ public sealed partial class RedisQueueStore
             // in its index, one queued after it wakes the waiter. A caller that leased nothing and
             // then waits cannot sleep through a task that arrived in between, nor through a
             // publish lost while the first SUBSCRIBE was in flight.
-            var lengths = await ReadAsync(() => Task.WhenAll(queues.Select(q => Db.SortedSetLengthAsync(_keys.Queued(q)))), cancellationToken);
+            var lengths = await ReadAsync("queued lengths", () => Task.WhenAll(queues.Select(q => Db.SortedSetLengthAsync(_keys.Queued(q)))), cancellationToken);
             if (lengths.Any(length => length > 0)) return true;
             return await waiter.Task.WaitAsync(maxWait, _time, cancellationToken);
         }
@@ -67,7 +72,7 @@ public sealed partial class RedisQueueStore
         try
         {
             if (_subscription is not null) return false;
-            var queue = await GuardAsync(() => _connection.GetSubscriber().SubscribeAsync(_keys.WakeChannel));
+            var queue = await GuardAsync("subscribe", () => _connection.GetSubscriber().SubscribeAsync(_keys.WakeChannel));
             queue.OnMessage(message => Wake((string?)message.Message));
             Volatile.Write(ref _subscription, queue);
             return true;

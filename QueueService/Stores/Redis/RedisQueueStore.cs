@@ -61,44 +61,110 @@ public sealed partial class RedisQueueStore : IQueueStore, IAsyncDisposable
     {
         var candidate = Guid.NewGuid().ToString("N");
         // SET NX GET: one round trip answers the old value, or null when ours was written.
-        var existing = await ReadAsync(() => Db.StringSetAndGetAsync(_keys.Epoch, candidate, expiry: null, when: When.NotExists), ct);
+        var existing = await ReadAsync("epoch", () => Db.StringSetAndGetAsync(_keys.Epoch, candidate, expiry: null, when: When.NotExists), ct);
         return existing.IsNull ? candidate : existing.ToString();
+    }
+
+    /// <summary>
+    /// Checks that the server suits a queue; the host calls it once at start. A queue must never be
+    /// evicted: under any <c>maxmemory-policy</c> but <c>noeviction</c>, Redis may drop a task hash and
+    /// leave its id in the indexes (the scripts then drop such orphans and log a Warning). Reads
+    /// <c>INFO memory</c> of every connected primary and logs a Warning naming each unfit one.
+    /// </summary>
+    /// <returns>True when every connected primary reports <c>noeviction</c>.</returns>
+    /// <exception cref="QueueStoreException"><see cref="StoreError.Unavailable"/> when Redis cannot be reached.</exception>
+    public async Task<bool> CheckServerAsync(CancellationToken ct = default)
+    {
+        var fit = true;
+        foreach (var endpoint in _connection.GetEndPoints())
+        {
+            var server = _connection.GetServer(endpoint);
+            if (server.IsReplica) continue;
+            var info = await ReadAsync("INFO memory", () => server.InfoAsync("memory"), ct);
+            var policy = info.SelectMany(group => group).FirstOrDefault(pair => pair.Key == "maxmemory_policy").Value;
+            if (policy is null || policy == "noeviction") continue;
+            fit = false;
+            _logger.LogWarning("Redis at {Endpoint} has maxmemory-policy {Policy}: it may evict task hashes when memory runs out. " +
+                "Set maxmemory-policy noeviction for a queue (writes then fail with OOM instead, reported as Unavailable).", endpoint, policy);
+        }
+        return fit;
     }
 
     /// <summary>Evaluates a fixed-shape script with its parameter object (see <see cref="RedisScripts"/>).</summary>
     private Task<RedisResult> EvalAsync(LuaScript script, object args, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
-        return GuardAsync(() => script.EvaluateAsync(Db, args));
+        return GuardAsync(_scripts.NameOf(script), () => script.EvaluateAsync(Db, args));
     }
 
     /// <summary>Evaluates a list-shaped script with raw KEYS/ARGV: the same EVALSHA path (see <see cref="RedisScripts"/>).</summary>
     private Task<RedisResult> EvalRawAsync(LuaScript script, RedisKey[] keys, RedisValue[] values, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
-        return GuardAsync(() => Db.ScriptEvaluateAsync(script.ExecutableScript, keys, values));
+        return GuardAsync(_scripts.NameOf(script), () => Db.ScriptEvaluateAsync(script.ExecutableScript, keys, values));
     }
+
+    /// <summary>A read script: stops waiting when <paramref name="ct"/> fires (the script itself still runs, harmlessly).</summary>
+    private Task<RedisResult> ReadScriptAsync(LuaScript script, object args, CancellationToken ct) =>
+        ReadAsync(_scripts.NameOf(script), () => script.EvaluateAsync(Db, args), ct);
 
     /// <summary>A read: stops waiting when <paramref name="ct"/> fires (the command itself still runs, harmlessly).</summary>
-    private Task<T> ReadAsync<T>(Func<Task<T>> read, CancellationToken ct)
+    private Task<T> ReadAsync<T>(string operation, Func<Task<T>> read, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
-        return GuardAsync(() => read().WaitAsync(ct));
+        return GuardAsync(operation, () => read().WaitAsync(ct));
     }
 
-    /// <summary>The one place Redis failures become <see cref="StoreError.Unavailable"/>.</summary>
-    private async Task<T> GuardAsync<T>(Func<Task<T>> call)
+    /// <summary>
+    /// The one place client failures become refusals (<see cref="Classify"/>): <see cref="StoreError.Unavailable"/>
+    /// (logged at Warning: the caller retries) or <see cref="StoreError.Internal"/> (logged at Error with the
+    /// script: retrying cannot help). Cancellation and our own refusals pass through.
+    /// </summary>
+    private async Task<T> GuardAsync<T>(string operation, Func<Task<T>> call)
     {
         try
         {
             return await call();
         }
-        catch (RedisException ex)
+        catch (Exception ex) when (Classify(ex) is { } error)
         {
-            _logger.LogWarning(ex, "Redis store {Prefix} unavailable: {Reason}", _keys.Prefix, ex.Message);
+            if (error == StoreError.Internal)
+            {
+                _logger.LogError(ex, "Redis store {Prefix}: the server rejected {Script}: {Reason}", _keys.Prefix, operation, ex.Message);
+                throw new QueueStoreException(StoreError.Internal,
+                    $"Redis rejected {operation} (a bug or a misconfigured server; retrying cannot help): {ex.Message}", inner: ex);
+            }
+            _logger.LogWarning(ex, "Redis store {Prefix} unavailable during {Script}: {Reason}", _keys.Prefix, operation, ex.Message);
             throw new QueueStoreException(StoreError.Unavailable, $"Redis is unavailable: {ex.Message}", inner: ex);
         }
     }
+
+    // Server errors that pass: the server is loading, busy with a script, failing over, full, or
+    // refusing writes until persistence works again. Any other server error (a script's runtime
+    // error "ERR user_script:…", WRONGTYPE, NOPERM, an unknown command) repeats on every retry.
+    private static readonly string[] PassingServerErrors =
+        ["LOADING", "BUSY", "MASTERDOWN", "READONLY", "OOM", "CLUSTERDOWN", "TRYAGAIN", "NOREPLICAS", "MISCONF", "NOSCRIPT"];
+
+    /// <summary>
+    /// What a client failure means for the caller: <see cref="StoreError.Unavailable"/> for connection
+    /// failures, timeouts (<see cref="RedisTimeoutException"/> is a <see cref="TimeoutException"/>, not a
+    /// <see cref="RedisException"/>), a disposed multiplexer and passing server states;
+    /// <see cref="StoreError.Internal"/> for a server error that will repeat and for a command the client
+    /// refused to send (<see cref="RedisCommandException"/>: disabled or renamed command, cross-slot keys);
+    /// null for what is not a storage failure (cancellation, our own refusals).
+    /// </summary>
+    internal static StoreError? Classify(Exception exception) => exception switch
+    {
+        QueueStoreException or OperationCanceledException => null,
+        RedisConnectionException or TimeoutException or ObjectDisposedException => StoreError.Unavailable,
+        RedisServerException server => PassingServerErrors.Any(code => server.Message.StartsWith(code, StringComparison.Ordinal))
+            ? StoreError.Unavailable
+            : StoreError.Internal,
+        RedisCommandException => StoreError.Internal,
+        // Any other client failure (the base RedisException): the connection's state, not our request.
+        RedisException => StoreError.Unavailable,
+        _ => null,
+    };
 
     /// <summary>
     /// The one place script result codes become refusals: {0, …} passes; -1 not found; -2 with the
@@ -114,7 +180,8 @@ public sealed partial class RedisQueueStore : IQueueStore, IAsyncDisposable
             (int)StoreError.NotFound => throw QueueStoreException.NotFound(taskId),
             (int)StoreError.IllegalTransition => throw QueueStoreException.Illegal(operation, taskId, QueueTaskStatusNames.Parse((string)parts[1]!)),
             (int)StoreError.LeaseNotHeld => throw QueueStoreException.LeaseNotHeld(taskId, workerId ?? "?"),
-            _ => throw new QueueStoreException(StoreError.Unavailable, $"Unexpected script result {code} for {operation} of task {taskId}.", taskId),
+            // A code no script returns is our bug: nothing to retry.
+            _ => throw new QueueStoreException(StoreError.Internal, $"Unexpected script result {code} for {operation} of task {taskId}.", taskId),
         };
     }
 }

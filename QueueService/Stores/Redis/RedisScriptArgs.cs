@@ -24,8 +24,11 @@ internal sealed record LeaseOnlyArgs(RedisKey ns, RedisKey taskKey, long leaseTo
 /// <summary>cancel.lua, retry.lua, get.lua.</summary>
 internal sealed record TaskArgs(RedisKey ns, RedisKey taskKey);
 
-/// <summary>promoteDue.lua, reapExpired.lua.</summary>
+/// <summary>promoteDue.lua.</summary>
 internal sealed record BatchArgs(RedisKey ns, int maxTasks);
+
+/// <summary>reapExpired.lua: the history text comes from C# (<c>TaskLimits.LeaseExpiredMessage</c>), written once for both stores.</summary>
+internal sealed record ReapArgs(RedisKey ns, int maxTasks, string expiredBefore, string expiredAfter, string unknownWorker);
 
 /// <summary>purgeFinished.lua.</summary>
 internal sealed record PurgeArgs(RedisKey ns, long olderThanMs, int maxTasks);

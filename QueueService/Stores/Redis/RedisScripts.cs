@@ -30,7 +30,12 @@ internal sealed class RedisScripts
     private RedisScripts()
     {
         var common = ReadResource("common");
-        LuaScript Load(string name) => LuaScript.Prepare(ReadResource(name).Replace(IncludeMarker, common, StringComparison.Ordinal));
+        LuaScript Load(string name)
+        {
+            var script = LuaScript.Prepare(ReadResource(name).Replace(IncludeMarker, common, StringComparison.Ordinal));
+            _names.Add(script, name);
+            return script;
+        }
 
         Enqueue = Load("enqueue");
         Lease = Load("lease");
@@ -49,6 +54,11 @@ internal sealed class RedisScripts
         List = Load("list");
         Stats = Load("stats");
     }
+
+    private readonly Dictionary<LuaScript, string> _names = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>The file name of a script without <c>.lua</c> (<c>lease</c>), for logs.</summary>
+    public string NameOf(LuaScript script) => _names.GetValueOrDefault(script, "?");
 
     public LuaScript Enqueue { get; }
     public LuaScript Lease { get; }

@@ -55,10 +55,34 @@ local function checkLease(taskKey, token)
   return 0
 end
 
--- scheduled -> queued with a new sequence (the back of its priority); returns the task's queue.
+local statuses = { 'queued', 'scheduled', 'processing', 'completed', 'failed', 'cancelled' }
+
+-- An index entry whose task hash is gone (evicted under an allkeys-* policy, deleted by hand) or
+-- is a stub without a type. Scripts that pick ids from an index read the hash before writing
+-- anything and call this for an orphan, then skip it, so one orphan can never block a queue.
+-- The hash that named its queue is gone, so the id leaves every status index and all, globally
+-- and for every queue in types (O(queues); orphans are rare), and the index it was found in.
+local function dropOrphan(ns, id, foundIn)
+  local queues = call('SMEMBERS', ns .. 'types')
+  call('ZREM', foundIn, id)
+  for _, status in ipairs(statuses) do
+    call('ZREM', ns .. 's:' .. status, id)
+    for q = 1, #queues do call('ZREM', ns .. 's:' .. status .. ':' .. queues[q], id) end
+  end
+  call('ZREM', ns .. 'all', id)
+  for q = 1, #queues do call('ZREM', ns .. 'all:' .. queues[q], id) end
+  call('DEL', ns .. 't:' .. id)
+end
+
+-- scheduled -> queued with a new sequence (the back of its priority); returns the task's queue,
+-- or false for an orphan (dropped, nothing else written).
 local function promote(ns, id, now)
   local taskKey = ns .. 't:' .. id
   local f = call('HMGET', taskKey, 'type', 'priority')
+  if not f[1] then
+    dropOrphan(ns, id, ns .. 's:scheduled')
+    return false
+  end
   local seq = call('INCR', ns .. 'seq')
   call('HSET', taskKey, 'status', 'queued', 'seq', seq, 'updatedAt', now)
   call('HDEL', taskKey, 'scheduledFor')
@@ -67,15 +91,18 @@ local function promote(ns, id, now)
 end
 
 -- Promotes at most maxTasks due scheduled tasks, publishing each queue that got work once.
+-- Returns how many were promoted and how many orphans were dropped.
 local function promoteDue(ns, now, maxTasks)
-  if maxTasks <= 0 then return 0 end
+  if maxTasks <= 0 then return 0, 0 end
   local due = call('ZRANGEBYSCORE', ns .. 's:scheduled', '-inf', fmt(now), 'LIMIT', 0, maxTasks)
   local woken = {}
+  local orphans = 0
   for i = 1, #due do
-    woken[promote(ns, due[i], now)] = true
+    local queue = promote(ns, due[i], now)
+    if queue then woken[queue] = true else orphans = orphans + 1 end
   end
   for queue in pairs(woken) do call('PUBLISH', ns .. 'wake', queue) end
-  return #due
+  return #due - orphans, orphans
 end
 
 -- A task as readers see it: { fields (HGETALL), rank in its queue or -1, queue's avgMs or false, processing count }.

@@ -5,20 +5,42 @@
   List-shaped, so evaluated with raw KEYS/ARGV (see RedisScripts), never with named parameters.
   keys:    KEYS[1] namespace prefix; KEYS[1 + q] queued index of queue q
   args:    ARGV[1] workerId, ARGV[2] maxTasks, ARGV[3] leaseMs, ARGV[4] promoteBatch
-  returns: 9 per lease, in run order: id, type, payloadJson, priority, attempt, maxRetries,
-           leaseToken, leaseExpiresAtMs, createdAtMs ]]
+  returns: {orphans dropped, then 9 per lease, in run order: id, type, payloadJson, priority,
+           attempt, maxRetries, leaseToken, leaseExpiresAtMs, createdAtMs}
+  Every candidate's hash is read before anything is written: an orphan (hash gone) is dropped
+  from the indexes and skipped, and the next task is taken in its place. ]]
 -- #include common
 local ns = KEYS[1]
 local workerId = ARGV[1]
 local maxTasks = tonumber(ARGV[2])
 local leaseMs = tonumber(ARGV[3])
 local now = nowMs()
-promoteDue(ns, now, tonumber(ARGV[4]))
+local _, orphans = promoteDue(ns, now, tonumber(ARGV[4]))
 
+local function readTask(id)
+  return call('HMGET', ns .. 't:' .. id, 'type', 'payload', 'priority', 'maxRetries', 'createdAt')
+end
+
+-- { id, fields } in run order. Picked tasks stay in their index until leased below, so an offset
+-- counts the valid ids passed in each queue; a dropped orphan leaves the index and takes no offset.
 local picked = {}
 local queueCount = #KEYS - 1
 if queueCount == 1 then
-  picked = call('ZRANGE', KEYS[2], 0, maxTasks - 1)
+  local offset = 0
+  while #picked < maxTasks do
+    local ids = call('ZRANGE', KEYS[2], offset, offset + (maxTasks - #picked) - 1)
+    if #ids == 0 then break end
+    for i = 1, #ids do
+      local f = readTask(ids[i])
+      if f[1] then
+        picked[#picked + 1] = { ids[i], f }
+        offset = offset + 1
+      else
+        dropOrphan(ns, ids[i], KEYS[2])
+        orphans = orphans + 1
+      end
+    end
+  end
 else
   -- Merge the queues by score; each step looks at every queue's head (queues are few).
   local offsets = {}
@@ -33,17 +55,22 @@ else
       end
     end
     if not bestQueue then break end
-    offsets[bestQueue] = offsets[bestQueue] + 1
-    picked[#picked + 1] = bestId
+    local f = readTask(bestId)
+    if f[1] then
+      offsets[bestQueue] = offsets[bestQueue] + 1
+      picked[#picked + 1] = { bestId, f }
+    else
+      dropOrphan(ns, bestId, KEYS[1 + bestQueue])
+      orphans = orphans + 1
+    end
   end
 end
 
 local expires = now + leaseMs
-local out = {}
+local out = { orphans }
 for i = 1, #picked do
-  local id = picked[i]
+  local id, f = picked[i][1], picked[i][2]
   local taskKey = ns .. 't:' .. id
-  local f = call('HMGET', taskKey, 'type', 'payload', 'priority', 'maxRetries', 'createdAt')
   local token = call('INCR', ns .. 'seq')
   local attempt = call('HINCRBY', taskKey, 'attempts', 1)
   call('HSET', taskKey, 'status', 'processing', 'startedAt', now, 'updatedAt', now, 'workerId', workerId,

@@ -1,7 +1,9 @@
 --[[ promoteDue: scheduled -> queued for up to maxTasks tasks whose time has come (new sequence:
-  the back of their priority); publishes each queue that got work.
+  the back of their priority); publishes each queue that got work. An orphan (an id whose task
+  hash is gone) is dropped from the indexes and not counted.
   keys:    @ns (namespace prefix)
   args:    @maxTasks
-  returns: how many were promoted ]]
+  returns: {promoted, orphans dropped} ]]
 -- #include common
-return promoteDue(@ns, nowMs(), tonumber(@maxTasks))
+local promoted, orphans = promoteDue(@ns, nowMs(), tonumber(@maxTasks))
+return { promoted, orphans }

@@ -1,21 +1,22 @@
 --[[ reapExpired: reclaims up to maxTasks processing tasks whose lease expired (leaseExpiresAt <= now):
   -> cancelled when a cancel was pending; -> queued at the original place (old sequence) when
   attempts <= maxRetries; -> failed otherwise. Each gets a lease-expired history entry naming the worker.
+  An orphan (an id whose task hash is gone) is dropped from the indexes before anything is written.
+  The entry reads expiredBefore .. workerId .. expiredAfter (the worker unknownWorker when none).
   keys:    @ns (namespace prefix)
-  args:    @maxTasks
-  returns: 5 per reclaimed task: id, type, workerId, attempt, newStatus ]]
+  args:    @maxTasks @expiredBefore @expiredAfter @unknownWorker
+  returns: {orphans dropped, then 5 per reclaimed task: id, type, workerId, attempt, newStatus} ]]
 -- #include common
 local ns = @ns
 local now = nowMs()
-local expired = call('ZRANGEBYSCORE', ns .. 's:processing', '-inf', fmt(now), 'LIMIT', 0, tonumber(@maxTasks))
-local out = {}
-for i = 1, #expired do
-  local id = expired[i]
+
+-- f: type, workerId, attempts, maxRetries, cancelRequested, priority, seq (type checked present).
+local function reap(id, f)
   local taskKey = ns .. 't:' .. id
-  local f = call('HMGET', taskKey, 'type', 'workerId', 'attempts', 'maxRetries', 'cancelRequested', 'priority', 'seq')
-  local taskType, workerId = f[1], f[2] or ''
+  local taskType, workerId = f[1], f[2]
+  if not workerId or workerId == '' then workerId = @unknownWorker end
   local attempts = tonumber(f[3])
-  addError(taskKey, attempts, 'the lease of worker ' .. workerId .. ' expired', 'lease-expired', now)
+  addError(taskKey, attempts, @expiredBefore .. workerId .. @expiredAfter, 'lease-expired', now)
   clearLease(taskKey)
   local status
   if f[5] == '1' then
@@ -33,11 +34,20 @@ for i = 1, #expired do
     call('HINCRBY', ns .. 'stats', 'failed:' .. taskType, 1)
     moveIndex(ns, id, taskType, 'processing', status, now)
   end
-  local o = #out
-  out[o + 1] = id
-  out[o + 2] = taskType
-  out[o + 3] = workerId
-  out[o + 4] = attempts
-  out[o + 5] = status
+  return { id, taskType, workerId, attempts, status }
+end
+
+local expired = call('ZRANGEBYSCORE', ns .. 's:processing', '-inf', fmt(now), 'LIMIT', 0, tonumber(@maxTasks))
+local out = { 0 }
+for i = 1, #expired do
+  local id = expired[i]
+  local f = call('HMGET', ns .. 't:' .. id, 'type', 'workerId', 'attempts', 'maxRetries', 'cancelRequested', 'priority', 'seq')
+  if f[1] then
+    local row = reap(id, f)
+    for j = 1, #row do out[#out + 1] = row[j] end
+  else
+    dropOrphan(ns, id, ns .. 's:processing')
+    out[1] = out[1] + 1
+  end
 end
 return out

@@ -1,5 +1,6 @@
 --[[ release: the lease holder hands the task back unfinished. processing -> queued at its
-  original place (its old sequence), the attempt not counted; -> cancelled when a cancel was requested.
+  original place (its old sequence); -> cancelled when a cancel was requested. Either way the
+  attempt does not count (attempts - 1): the worker stopped it, the task did not fail.
   keys:    @ns (namespace prefix) @taskKey
   args:    @leaseToken
   returns: {0, newStatus} | {-1} not found | {-6} lease not held (StoreError) ]]
@@ -10,12 +11,12 @@ local now = nowMs()
 local f = call('HMGET', @taskKey, 'id', 'type', 'priority', 'seq', 'cancelRequested')
 local id, taskType = f[1], f[2]
 clearLease(@taskKey)
+call('HINCRBY', @taskKey, 'attempts', -1)
 if f[5] == '1' then
   call('HSET', @taskKey, 'status', 'cancelled', 'completedAt', now, 'updatedAt', now)
   moveIndex(@ns, id, taskType, 'processing', 'cancelled', now)
   return { 0, 'cancelled' }
 end
-call('HINCRBY', @taskKey, 'attempts', -1)
 call('HSET', @taskKey, 'status', 'queued', 'updatedAt', now)
 moveIndex(@ns, id, taskType, 'processing', 'queued', runScore(f[3], f[4]))
 call('PUBLISH', @ns .. 'wake', taskType)

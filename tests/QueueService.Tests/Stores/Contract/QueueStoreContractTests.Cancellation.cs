@@ -77,7 +77,9 @@ public abstract partial class QueueStoreContractTests
 
         await Store.ReleaseAsync(lease);
 
-        (await GetRequiredAsync(lease.TaskId)).Status.Should().Be(QueueTaskStatus.Cancelled);
+        var task = await GetRequiredAsync(lease.TaskId);
+        task.Status.Should().Be(QueueTaskStatus.Cancelled);
+        task.Attempts.Should().Be(0, "a released attempt does not count, whatever the outcome");
         (await Store.LeaseAsync("worker-1", [Alpha], 1, LongLease)).Should().BeEmpty();
     }
 

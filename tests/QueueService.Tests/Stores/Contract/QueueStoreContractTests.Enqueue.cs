@@ -41,6 +41,18 @@ public abstract partial class QueueStoreContractTests
     }
 
     [Fact]
+    public async Task Enqueue_RoundsTheDelayUpToTheNextMillisecond_WhenItHasAFraction()
+    {
+        // "No sooner than": a due time is never earlier than asked for.
+        var delay = TimeSpan.FromHours(1) + TimeSpan.FromTicks(1);
+
+        var result = await Store.EnqueueAsync(Job() with { Delay = delay });
+
+        var task = await GetRequiredAsync(result.Id);
+        (task.ScheduledFor - task.CreatedAt).Should().Be(TimeSpan.FromHours(1) + TimeSpan.FromMilliseconds(1));
+    }
+
+    [Fact]
     public async Task Enqueue_QueuesTheTaskWithItsFields_WhenValid()
     {
         var result = await Store.EnqueueAsync(new NewTask(Alpha, "{\"n\":1}") { Priority = 7, MaxRetries = 5 });

@@ -70,6 +70,8 @@ public abstract partial class QueueStoreContractTests
     public async Task Heartbeat_RenewsTheLease_WhenTheLeaseIsHeld()
     {
         var lease = await EnqueueAndLeaseAsync(lease: ShortLease);
+        var leased = await GetRequiredAsync(lease.TaskId);
+        await AMillisecondPassesAsync(leased.UpdatedAt);
 
         var beat = await Store.HeartbeatAsync(lease, TimeSpan.FromMinutes(10));
 
@@ -78,7 +80,37 @@ public abstract partial class QueueStoreContractTests
         var task = await GetRequiredAsync(lease.TaskId);
         task.LeaseExpiresAt.Should().Be(beat.LeaseExpiresAt);
         task.Status.Should().Be(QueueTaskStatus.Processing);
+        task.UpdatedAt.Should().Be(leased.UpdatedAt, "a heartbeat is lease bookkeeping, not a change users see");
         (await Store.ReapExpiredAsync()).Should().BeEmpty("the renewed lease runs for ten minutes");
+    }
+
+    [Fact]
+    public async Task ReportProgressAndCancel_ChangeUpdatedAt_WhenTheTaskIsProcessing()
+    {
+        var lease = await EnqueueAndLeaseAsync();
+        var leased = await GetRequiredAsync(lease.TaskId);
+        await AMillisecondPassesAsync(leased.UpdatedAt);
+
+        await Store.ReportProgressAsync(lease, new TaskProgress(10));
+        var progressed = await GetRequiredAsync(lease.TaskId);
+        await AMillisecondPassesAsync(progressed.UpdatedAt);
+        await Store.CancelAsync(lease.TaskId);
+        var cancelRequested = await GetRequiredAsync(lease.TaskId);
+
+        progressed.UpdatedAt.Should().BeAfter(leased.UpdatedAt, "progress is a change users see");
+        cancelRequested.UpdatedAt.Should().BeAfter(progressed.UpdatedAt, "a cancel request is a change users see");
+    }
+
+    [Fact]
+    public async Task ReportProgress_ReadsBackNullMessageAndDetails_WhenTheyAreEmpty()
+    {
+        var lease = await EnqueueAndLeaseAsync();
+        await Store.ReportProgressAsync(lease, new TaskProgress(5, "step", "{\"a\":1}"));
+
+        await Store.ReportProgressAsync(lease, new TaskProgress(20, "", ""));
+
+        (await GetRequiredAsync(lease.TaskId)).Progress.Should().Be(new TaskProgress(20, null, null),
+            "an empty message or details is stored as absent");
     }
 
     [Fact]
@@ -133,7 +165,8 @@ public abstract partial class QueueStoreContractTests
         task.Attempts.Should().Be(1, "the lost attempt counts");
         task.LeaseExpiresAt.Should().BeNull();
         task.ErrorHistory.Should().ContainSingle().Which.Should().BeEquivalentTo(new { Attempt = 1, Kind = TaskErrorKinds.LeaseExpired });
-        task.ErrorHistory[0].Message.Should().Contain("crashed-worker");
+        task.ErrorHistory[0].Message.Should().Be("The lease of worker crashed-worker expired before the task finished.",
+            "both stores write the same text");
         var next = await Store.LeaseAsync("worker-2", [Alpha], 2, LongLease);
         next.Select(l => l.TaskId).Should().Equal(first, second);
         next[0].Attempt.Should().Be(2);

@@ -107,4 +107,53 @@ public abstract partial class QueueStoreContractTests
     {
         await AssertInvalidAsync("olderThan", () => Store.PurgeFinishedAsync(TimeSpan.FromSeconds(-1)));
     }
+
+    [Fact]
+    public async Task PromoteDue_IsRefusedAsInvalid_WhenMaxTasksIsZero()
+    {
+        await AssertInvalidAsync("maxTasks", () => Store.PromoteDueAsync(maxTasks: 0));
+        await AssertInvalidAsync("maxTasks", () => Store.PromoteDueAsync(maxTasks: -1));
+    }
+
+    [Fact]
+    public async Task ReapExpired_IsRefusedAsInvalid_WhenMaxTasksIsZero()
+    {
+        await AssertInvalidAsync("maxTasks", () => Store.ReapExpiredAsync(maxTasks: 0));
+        await AssertInvalidAsync("maxTasks", () => Store.ReapExpiredAsync(maxTasks: -1));
+    }
+
+    [Fact]
+    public async Task PurgeFinished_IsRefusedAsInvalid_WhenMaxTasksIsZero()
+    {
+        await AssertInvalidAsync("maxTasks", () => Store.PurgeFinishedAsync(TimeSpan.Zero, maxTasks: 0));
+        await AssertInvalidAsync("maxTasks", () => Store.PurgeFinishedAsync(TimeSpan.Zero, maxTasks: -1));
+    }
+
+    [Fact]
+    public async Task PurgeFinished_DeletesTheOldestFirst_WhenLimited()
+    {
+        // Four finished tasks, each finishing a few milliseconds after the one before, in an order
+        // that crosses statuses: a store going status by status would pick completed ones first.
+        var completedFirst = await EnqueueAndLeaseAsync();
+        await Store.CompleteAsync(completedFirst, null);
+        await AMillisecondPassesAsync((await GetRequiredAsync(completedFirst.TaskId)).CompletedAt!.Value);
+        var failedSecond = await EnqueueAndLeaseAsync(maxRetries: 0);
+        await FailNowAsync(failedSecond);
+        await AMillisecondPassesAsync((await GetRequiredAsync(failedSecond.TaskId)).CompletedAt!.Value);
+        var cancelledThird = await EnqueueAsync();
+        await Store.CancelAsync(cancelledThird);
+        await AMillisecondPassesAsync((await GetRequiredAsync(cancelledThird)).CompletedAt!.Value);
+        var completedFourth = await EnqueueAndLeaseAsync();
+        await Store.CompleteAsync(completedFourth, null);
+        await AMillisecondPassesAsync((await GetRequiredAsync(completedFourth.TaskId)).CompletedAt!.Value);
+
+        (await Store.PurgeFinishedAsync(TimeSpan.Zero, maxTasks: 2)).Should().Be(2);
+
+        (await Store.GetAsync(completedFirst.TaskId)).Should().BeNull("it finished first");
+        (await Store.GetAsync(failedSecond.TaskId)).Should().BeNull("it finished second, before a later completed task");
+        (await GetRequiredAsync(cancelledThird)).Status.Should().Be(QueueTaskStatus.Cancelled);
+        (await GetRequiredAsync(completedFourth.TaskId)).Status.Should().Be(QueueTaskStatus.Completed);
+        (await Store.PurgeFinishedAsync(TimeSpan.Zero, maxTasks: 1)).Should().Be(1);
+        (await Store.GetAsync(cancelledThird)).Should().BeNull("it is now the oldest");
+    }
 }

@@ -13,6 +13,17 @@ public abstract partial class QueueStoreContractTests
     }
 
     [Fact]
+    public async Task GetCancelRetry_AreRefusedAsInvalid_WhenTheIdIsNullOrEmpty()
+    {
+        foreach (var id in new[] { null!, "" })
+        {
+            await AssertInvalidAsync("id", () => Store.GetAsync(id));
+            await AssertInvalidAsync("id", () => Store.CancelAsync(id));
+            await AssertInvalidAsync("id", () => Store.RetryAsync(id));
+        }
+    }
+
+    [Fact]
     public async Task Get_ReportsPositionInItsOwnQueue_WhenQueued()
     {
         var a1 = await EnqueueAsync(Alpha);

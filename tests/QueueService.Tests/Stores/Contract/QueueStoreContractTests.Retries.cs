@@ -82,6 +82,19 @@ public abstract partial class QueueStoreContractTests
         task.ErrorHistory.Should().ContainSingle().Which.Message.Should().Be("bad payload");
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("   ")]
+    public async Task Fail_RecordsTheKindAsError_WhenTheKindIsBlank(string kind)
+    {
+        var lease = await EnqueueAndLeaseAsync();
+
+        await Store.FailAsync(lease, new TaskFailure("boom", kind, RetryDelay: TimeSpan.Zero));
+
+        (await GetRequiredAsync(lease.TaskId)).ErrorHistory.Should().ContainSingle()
+            .Which.Kind.Should().Be(TaskErrorKinds.Error);
+    }
+
     [Fact]
     public async Task Fail_RecordsTheKindAndCutsLongMessages_WhenTheErrorIsLarge()
     {

@@ -25,6 +25,24 @@ public abstract partial class QueueStoreContractTests
     }
 
     [Fact]
+    public async Task WaitForWork_ReturnsTrueAtOnce_WhenMaxWaitIsZeroAndWorkIsQueued()
+    {
+        await EnqueueAsync(Alpha);
+
+        var woken = await Store.WaitForWorkAsync([Alpha], TimeSpan.Zero).WaitAsync(TimeSpan.FromSeconds(1));
+
+        woken.Should().BeTrue("a zero wait still looks: queued work is there");
+    }
+
+    [Fact]
+    public async Task WaitForWork_ReturnsFalseAtOnce_WhenMaxWaitIsZeroAndNothingIsQueued()
+    {
+        var woken = await Store.WaitForWorkAsync([Alpha], TimeSpan.Zero).WaitAsync(TimeSpan.FromSeconds(1));
+
+        woken.Should().BeFalse();
+    }
+
+    [Fact]
     public async Task WaitForWork_ReturnsTrue_WhenATaskIsReleasedBackToTheQueue()
     {
         var lease = await EnqueueAndLeaseAsync();

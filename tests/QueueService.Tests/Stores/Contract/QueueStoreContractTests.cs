@@ -143,4 +143,13 @@ public abstract partial class QueueStoreContractTests : IAsyncLifetime
     /// <summary>Fails a lease with an error that retries at once (no backoff).</summary>
     protected Task<FailOutcome> FailNowAsync(TaskLease lease, string message = "boom", bool retryable = true) =>
         Store.FailAsync(lease, new TaskFailure(message, IsRetryable: retryable, RetryDelay: TimeSpan.Zero));
+
+    /// <summary>
+    /// Waits (with a deadline) until the clock is past <paramref name="storeTime"/> by a few
+    /// milliseconds, so the next change gets a later store time. Store time and this machine's clock
+    /// agree for both stores (Redis runs locally in tests).
+    /// </summary>
+    protected static Task AMillisecondPassesAsync(DateTimeOffset storeTime) =>
+        Eventually.TrueAsync(_ => Task.FromResult(DateTimeOffset.UtcNow > storeTime.AddMilliseconds(3)),
+            Patience, "a few milliseconds should pass");
 }

@@ -194,7 +194,40 @@ public sealed class RedisQueueStoreTests(RedisServerFixture redis, ITestOutputHe
     }
 
     [Fact]
-    public async Task BatchEnqueue_OfTenThousand_IsOneCall()
+    public async Task PurgeFinished_DeletesMoreThanOneScriptCallHolds_UpToMaxTasks()
+    {
+        // One script call purges at most 1,000 (RedisQueueStore.MaxTasksPerScript) so Redis is never
+        // held for long; the C# loop must still honour maxTasks and go on until nothing is left.
+        await using var store = CreateStore(RedisServerFixture.UniqueNamespace());
+        var ids = (await store.EnqueueBatchAsync(Enumerable.Range(0, 2_500).Select(_ => new NewTask("purge", "{}")).ToArray()))
+            .Select(r => r.Id).ToArray();
+        await Task.WhenAll(ids.Select(id => store.CancelAsync(id)));
+        await Eventually.TrueAsync(async ct => (await Server.TimeAsync()) > (await store.GetAsync(ids[^1], ct))!.CompletedAt!.Value.UtcDateTime.AddMilliseconds(2),
+            TimeSpan.FromSeconds(5), "every cancel should be in the past");
+
+        (await store.PurgeFinishedAsync(TimeSpan.Zero, maxTasks: 1_500)).Should().Be(1_500);
+        (await store.PurgeFinishedAsync(TimeSpan.Zero)).Should().Be(1_000);
+        (await store.PurgeFinishedAsync(TimeSpan.Zero)).Should().Be(0);
+        (await store.GetStatsAsync()).Totals.Total.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task BatchEnqueue_OverOneScriptCall_StoresNothing_WhenALateTaskIsInvalid()
+    {
+        // Validation runs over the whole batch before the first chunk is sent.
+        await using var store = CreateStore(RedisServerFixture.UniqueNamespace());
+        var tasks = Enumerable.Range(0, 2_500).Select(_ => new NewTask("late", "{}")).ToArray();
+        tasks[2_200] = tasks[2_200] with { Priority = 500 };
+
+        var refusal = (await store.Invoking(s => s.EnqueueBatchAsync(tasks)).Should().ThrowAsync<QueueStoreException>()).Which;
+
+        refusal.Error.Should().Be(StoreError.Invalid);
+        refusal.Field.Should().Be("priority");
+        (await store.GetStatsAsync()).Totals.Total.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task BatchEnqueue_OfTenThousand_KeepsListOrderAcrossScriptCalls()
     {
         await using var store = CreateStore(RedisServerFixture.UniqueNamespace());
         var tasks = Enumerable.Range(0, 10_000).Select(i => new NewTask("bulk", $"{{\"n\":{i}}}")).ToArray();
@@ -203,6 +236,7 @@ public sealed class RedisQueueStoreTests(RedisServerFixture redis, ITestOutputHe
         var results = await store.EnqueueBatchAsync(tasks);
 
         output.WriteLine($"batch enqueue of 10000 tasks (first call, script load and JIT included): {clock.ElapsedMilliseconds} ms");
+        // Ten script calls of 1,000 (RedisQueueStore.MaxTasksPerScript); positions run on across them.
         results.Select(r => r.QueuePosition).Should().Equal(Enumerable.Range(1, 10_000).Select(i => (long?)i));
         clock.Restart();
         await store.EnqueueBatchAsync(tasks.Select(t => t with { Type = "bulk2" }).ToArray());
