@@ -106,10 +106,10 @@ public sealed partial class QueueWorkerService
         {
             return (HandlerEnd.Returned, await run.WaitAsync(token).ConfigureAwait(false), null);
         }
-        catch (Exception) when (token.IsCancellationRequested)
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
-            // Our token fired (the handler may have thrown because of it, or not noticed yet). Only this
-            // case is cancellation: an OperationCanceledException of the handler's own is an error below.
+            // Our token fired: the handler stopped because of it, or has not noticed yet (WaitAsync gave up).
+            // Any other exception, even one thrown after our token fired, is the handler's own error below.
         }
         catch (Exception ex)
         {
@@ -122,15 +122,20 @@ public sealed partial class QueueWorkerService
             var result = await run.WaitAsync(_options.OutcomeTimeout, _time).ConfigureAwait(false);
             return (HandlerEnd.Returned, result, null);
         }
-        catch (TimeoutException)
+        catch (TimeoutException) when (!run.IsCompleted)
         {
             _logger.LogWarning("Task {TaskId} of queue {Queue}: the handler ignored cancellation for {OutcomeTimeout} on worker {WorkerId}; abandoning it",
                 lease.TaskId, lease.Type, _options.OutcomeTimeout, lease.WorkerId);
             ObserveLater(run);
         }
-        catch (Exception)
+        catch (OperationCanceledException)
         {
-            // It stopped by throwing, as asked.
+            // It stopped as asked (our token is cancelled, so this is ours).
+        }
+        catch (Exception ex)
+        {
+            // A real error (a PermanentTaskException for a poison task) outranks the stop: record it as such.
+            return (HandlerEnd.Threw, null, ex);
         }
         return (HandlerEnd.Stopped, null, null);
     }
