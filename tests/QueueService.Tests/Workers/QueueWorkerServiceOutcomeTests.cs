@@ -90,4 +90,30 @@ public sealed class QueueWorkerServiceOutcomeTests
         task.ErrorHistory.Should().ContainSingle().Which.Kind.Should().Be(TaskErrorKinds.Error, "the handler's own error is recorded, not a time-out");
         task.LastError.Should().Contain("dependency exploded");
     }
+
+    [Fact]
+    public async Task Stop_HandsRunningTaskBack_WhenWaitingForWorkFailsAsTheStopComes()
+    {
+        var started = NewSignal();
+        // A wait that, like a connection dropping at shutdown, fails with a store error instead of a cancellation.
+        var waiting = NewSignal();
+        var (store, _) = Flaky(nameof(IQueueStore.WaitForWorkAsync), failures: int.MaxValue, beforeFailing: async ct =>
+        {
+            waiting.TrySetResult();
+            await HoldUntilCancelledAsync(ct);
+        });
+        await using var harness = new WorkerHarness([BlockUntilCancelled(started)], o => o.Concurrency = 2, store);
+        var id = await harness.EnqueueAsync();
+        await harness.StartAsync();
+        await started.Task.WaitAsync(WorkerHarness.Within);
+        await waiting.Task.WaitAsync(WorkerHarness.Within); // one slot free: the loop waits for work
+
+        await harness.StopAsync().WaitAsync(WorkerHarness.Within);
+
+        var task = (await store.GetAsync(id))!;
+        task.Status.Should().Be(QueueTaskStatus.Queued, "the drain hands the running task back even though the wait failed");
+        task.Attempts.Should().Be(0);
+        harness.State.Released.Should().Be(1);
+        harness.Worker.ExecuteTask!.IsCompletedSuccessfully.Should().BeTrue();
+    }
 }
