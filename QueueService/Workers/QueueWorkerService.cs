@@ -28,6 +28,10 @@ public sealed partial class QueueWorkerService : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger<QueueWorkerService> _logger;
     private readonly CancellationTokenSource _graceExpired = new();
+    private const long NotStopping = long.MinValue;
+    // When the host asked to stop (a TimeProvider timestamp): bounds how long outcomes may still be retried.
+    private long _stopRequestedAt = NotStopping;
+    private CancellationToken _stopping;
 
     /// <summary>Creates the loop.</summary>
     /// <exception cref="InvalidOperationException">Two handlers claim the same queue.</exception>
@@ -67,6 +71,8 @@ public sealed partial class QueueWorkerService : BackgroundService
         _logger.LogInformation("Worker {WorkerId} started on queues {Queues} with concurrency {Concurrency}",
             _options.WorkerId, queues, _options.Concurrency);
 
+        _stopping = stoppingToken;
+        using var onStop = stoppingToken.Register(() => Interlocked.Exchange(ref _stopRequestedAt, _time.GetTimestamp()));
         var running = new List<Task>();
         try
         {

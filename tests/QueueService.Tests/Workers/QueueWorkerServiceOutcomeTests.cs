@@ -42,6 +42,146 @@ public sealed class QueueWorkerServiceOutcomeTests
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     [Fact]
+    public async Task Execute_CompletesWithResult_WhenRecordingTheCompletionFailsTwice()
+    {
+        var (store, control) = Flaky(nameof(IQueueStore.CompleteAsync), failures: 2);
+        var handler = new DelegateHandler(WorkerHarness.Queue, _ => Task.FromResult<string?>("\"done\""));
+        await using var harness = new WorkerHarness([handler], store: store);
+        await harness.StartAsync();
+        var id = await harness.EnqueueAsync(maxRetries: 0);
+
+        var task = await harness.WaitForStatusAsync(id, QueueTaskStatus.Completed, "recording the result is retried while the store is unavailable");
+
+        task.ResultJson.Should().Be("\"done\"");
+        task.Attempts.Should().Be(1);
+        task.ErrorHistory.Should().BeEmpty();
+        control.Failed.Should().Be(2);
+        await Eventually.TrueAsync(_ => Task.FromResult(harness.State.Completed == 1 && harness.State.Lost == 0), WorkerHarness.Within,
+            "the worker counts the attempt as completed, not lost");
+    }
+
+    [Fact]
+    public async Task Execute_KeepsRenewingTheLease_UntilTheOutcomeIsRecorded()
+    {
+        var completeHeld = NewSignal();
+        var releaseComplete = NewSignal();
+        var (store, _) = Flaky(nameof(IQueueStore.CompleteAsync), failures: 1, beforeFailing: async ct =>
+        {
+            completeHeld.TrySetResult();
+            await releaseComplete.Task.WaitAsync(ct); // the worker's own time-out still ends the try
+        });
+        var handler = new DelegateHandler(WorkerHarness.Queue, _ => Task.FromResult<string?>("\"done\""));
+        await using var harness = new WorkerHarness([handler], store: store);
+        await harness.StartAsync();
+        var id = await harness.EnqueueAsync();
+        await completeHeld.Task.WaitAsync(WorkerHarness.Within);
+        var heldAt = (await store.GetAsync(id))!;
+
+        await Eventually.MatchAsync(async ct => (await store.GetAsync(id, ct))!.LeaseExpiresAt, expiry => expiry > heldAt.LeaseExpiresAt,
+            WorkerHarness.Within, "heartbeats go on after the handler ended, while its outcome is not yet recorded");
+        releaseComplete.SetResult();
+
+        var task = await harness.WaitForStatusAsync(id, QueueTaskStatus.Completed, "the completion is retried after the failed try");
+        task.ResultJson.Should().Be("\"done\"");
+    }
+
+    [Fact]
+    public async Task Execute_FailsPermanently_WhenRecordingTheFailureFailsTwice()
+    {
+        var (store, control) = Flaky(nameof(IQueueStore.FailAsync), failures: 2);
+        var handler = new DelegateHandler(WorkerHarness.Queue, _ => throw new PermanentTaskException("unsupported audio format"));
+        await using var harness = new WorkerHarness([handler], store: store);
+        await harness.StartAsync();
+        var id = await harness.EnqueueAsync(maxRetries: 3);
+
+        var task = await harness.WaitForStatusAsync(id, QueueTaskStatus.Failed, "recording the failure is retried while the store is unavailable");
+
+        task.Attempts.Should().Be(1);
+        task.LastError.Should().Contain("unsupported audio format");
+        control.Failed.Should().Be(2);
+    }
+
+    [Fact]
+    public async Task Execute_ConfirmsCancel_WhenRecordingTheCancelFailsTwice()
+    {
+        var started = NewSignal();
+        var (store, control) = Flaky(nameof(IQueueStore.ConfirmCancelAsync), failures: 2);
+        await using var harness = new WorkerHarness([BlockUntilCancelled(started)], store: store);
+        await harness.StartAsync();
+        var id = await harness.EnqueueAsync();
+        await started.Task.WaitAsync(WorkerHarness.Within);
+
+        (await store.CancelAsync(id)).Should().Be(CancelOutcome.CancelRequested);
+
+        var task = await harness.WaitForStatusAsync(id, QueueTaskStatus.Cancelled, "confirming the cancel is retried while the store is unavailable");
+        task.Attempts.Should().Be(1);
+        control.Failed.Should().Be(2);
+    }
+
+    [Fact]
+    public async Task Stop_HandsTaskBack_WhenRecordingTheReleaseFailsTwice()
+    {
+        var started = NewSignal();
+        var (store, control) = Flaky(nameof(IQueueStore.ReleaseAsync), failures: 2);
+        await using var harness = new WorkerHarness([BlockUntilCancelled(started)], store: store);
+        await harness.StartAsync();
+        var id = await harness.EnqueueAsync();
+        await started.Task.WaitAsync(WorkerHarness.Within);
+
+        await harness.StopAsync().WaitAsync(WorkerHarness.Within);
+
+        var task = (await store.GetAsync(id))!;
+        task.Status.Should().Be(QueueTaskStatus.Queued, "the release is retried within the stop's budget");
+        task.Attempts.Should().Be(0);
+        control.Failed.Should().Be(2);
+        harness.State.Released.Should().Be(1);
+    }
+
+    [Fact]
+    public async Task Execute_GivesUpRecordingAndFreesTheSlot_WhenTheStoreStaysUnavailable()
+    {
+        var (store, control) = Flaky(nameof(IQueueStore.CompleteAsync), failures: int.MaxValue);
+        var handler = new DelegateHandler(WorkerHarness.Queue, _ => Task.FromResult<string?>("\"done\""));
+        await using var harness = new WorkerHarness([handler], store: store);
+        await harness.StartAsync();
+        var id = await harness.EnqueueAsync();
+
+        await Eventually.TrueAsync(_ => Task.FromResult(harness.State.Lost == 1), WorkerHarness.Within,
+            "recording gives up once the lease can no longer be ours, leaving the task to the reaper");
+
+        harness.State.InFlightCount.Should().Be(0);
+        control.Failed.Should().BeGreaterThan(1, "the completion was retried before giving up");
+        (await store.GetAsync(id))!.Status.Should().Be(QueueTaskStatus.Processing, "the reaper, not this worker, takes it back");
+    }
+
+    [Fact]
+    public async Task Execute_CompletesWithResult_WhenAHeartbeatFailsAsTheHandlerEnds()
+    {
+        var heartbeatInFlight = NewSignal();
+        var (store, control) = Flaky(nameof(IQueueStore.HeartbeatAsync), failures: 1, beforeFailing: async ct =>
+        {
+            heartbeatInFlight.TrySetResult();
+            await HoldUntilCancelledAsync(ct);
+        });
+        var handler = new DelegateHandler(WorkerHarness.Queue, async _ =>
+        {
+            await heartbeatInFlight.Task; // end while a heartbeat is in flight; it fails once the runner stops heartbeats
+            return "\"done\"";
+        });
+        await using var harness = new WorkerHarness([handler], store: store);
+        await harness.StartAsync();
+        var id = await harness.EnqueueAsync();
+
+        var task = await harness.WaitForStatusAsync(id, QueueTaskStatus.Completed, "a heartbeat failing after the handler ended must not lose the result");
+
+        task.ResultJson.Should().Be("\"done\"");
+        await Eventually.TrueAsync(_ => Task.FromResult(harness.State.Processed == 1), WorkerHarness.Within, "the runner should end");
+        harness.State.Completed.Should().Be(1);
+        harness.State.Lost.Should().Be(0);
+        control.Failed.Should().Be(1);
+    }
+
+    [Fact]
     public async Task Stop_FailsTheTask_WhenHandlerThrowsPermanentErrorAfterTheGracePeriod()
     {
         var started = NewSignal();
