@@ -47,54 +47,29 @@ public sealed partial class QueueWorkerService
             userCancel.Token, leaseLost.Token, timedOut.Token, _graceExpired.Token);
         using var stopHeartbeat = new CancellationTokenSource();
 
-        // Heartbeats run until the handler has ended, even after a cancel: the lease must stay ours
-        // while the handler winds down, so the reaper does not hand the task to another worker meanwhile.
+        // Heartbeats run until the outcome is recorded, even after a cancel: the lease must stay ours while
+        // the handler winds down and while recording retries, so the reaper does not hand the task to
+        // another worker meanwhile.
         var heartbeat = HeartbeatAsync(lease, userCancel, leaseLost, stopHeartbeat.Token);
         var context = new TaskContext(lease.TaskId, lease.Type, lease.PayloadJson, lease.Attempt, lease.MaxRetries, lease.WorkerId,
             (progress, ct) => ReportProgressAsync(lease, progress, leaseLost, ct), taskToken.Token);
         _logger.LogDebug("Task {TaskId} of queue {Queue} started on worker {WorkerId} (attempt {Attempt})",
             lease.TaskId, lease.Type, lease.WorkerId, lease.Attempt);
 
-        var (end, result, error) = await RunHandlerAsync(handler, context, lease).ConfigureAwait(false);
-        await stopHeartbeat.CancelAsync().ConfigureAwait(false);
-        await heartbeat.ConfigureAwait(false);
-
-        // Checkpoint: the handler has ended (or was abandoned) and no heartbeat is in flight. From here
-        // on exactly one outcome is recorded; if that fails the lease expires and the reaper re-queues
-        // the task, so the attempt is at worst repeated (at-least-once), never lost.
-        if (leaseLost.IsCancellationRequested)
+        try
         {
-            _logger.LogWarning("Task {TaskId} of queue {Queue}: worker {WorkerId} lost its lease; the attempt's outcome is dropped because another worker owns the task now",
-                lease.TaskId, lease.Type, lease.WorkerId);
-            return TaskOutcome.Lost;
+            var (end, result, error) = await RunHandlerAsync(handler, context, lease).ConfigureAwait(false);
+            // Checkpoint: the handler has ended (or was abandoned). Heartbeats go on until exactly one
+            // outcome is recorded, so the lease stays ours while recording retries through an outage.
+            // If recording gives up, the lease expires and the reaper re-queues the task: the attempt
+            // is at worst repeated (at-least-once), never lost.
+            return await RecordEndAsync(lease, end, result, error, userCancel, timedOut, leaseLost).ConfigureAwait(false);
         }
-        switch (end)
+        finally
         {
-            case HandlerEnd.Returned:
-                return await RecordAsync(lease, "complete", ct => _store.CompleteAsync(lease, result, ct), TaskOutcome.Completed).ConfigureAwait(false);
-            case HandlerEnd.Threw when error is PermanentTaskException:
-                _logger.LogWarning(error, "Task {TaskId} of queue {Queue} failed permanently on worker {WorkerId}", lease.TaskId, lease.Type, lease.WorkerId);
-                return await RecordFailureAsync(lease, new TaskFailure(error.Message, IsRetryable: false)).ConfigureAwait(false);
-            case HandlerEnd.Threw:
-                _logger.LogWarning(error, "Task {TaskId} of queue {Queue} failed on worker {WorkerId} (attempt {Attempt})", lease.TaskId, lease.Type, lease.WorkerId, lease.Attempt);
-                return await RecordFailureAsync(lease, new TaskFailure($"{error!.GetType().Name}: {error.Message}")).ConfigureAwait(false);
+            await stopHeartbeat.CancelAsync().ConfigureAwait(false);
+            await heartbeat.ConfigureAwait(false); // never throws
         }
-
-        // Stopped by one of our tokens. A user's cancel wins over a time-out, which wins over shutdown.
-        if (userCancel.IsCancellationRequested)
-        {
-            _logger.LogInformation("Task {TaskId} of queue {Queue} cancelled by request on worker {WorkerId}", lease.TaskId, lease.Type, lease.WorkerId);
-            return await RecordAsync(lease, "confirm cancel", ct => _store.ConfirmCancelAsync(lease, ct), TaskOutcome.Cancelled).ConfigureAwait(false);
-        }
-        if (timedOut.IsCancellationRequested)
-        {
-            _logger.LogWarning("Task {TaskId} of queue {Queue} ran past the maximum processing time {MaxProcessingTime} on worker {WorkerId}",
-                lease.TaskId, lease.Type, _options.MaxProcessingTime, lease.WorkerId);
-            var failure = new TaskFailure($"The attempt ran longer than the maximum processing time ({_options.MaxProcessingTime}).", TaskErrorKinds.Timeout);
-            return await RecordFailureAsync(lease, failure).ConfigureAwait(false);
-        }
-        _logger.LogInformation("Task {TaskId} of queue {Queue} handed back unfinished by worker {WorkerId} at shutdown", lease.TaskId, lease.Type, lease.WorkerId);
-        return await RecordAsync(lease, "release", ct => _store.ReleaseAsync(lease, ct), TaskOutcome.Released).ConfigureAwait(false);
     }
 
     private async Task<(HandlerEnd End, string? Result, Exception? Error)> RunHandlerAsync(ITaskHandler handler, TaskContext context, TaskLease lease)
@@ -106,10 +81,10 @@ public sealed partial class QueueWorkerService
         {
             return (HandlerEnd.Returned, await run.WaitAsync(token).ConfigureAwait(false), null);
         }
-        catch (Exception) when (token.IsCancellationRequested)
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
-            // Our token fired (the handler may have thrown because of it, or not noticed yet). Only this
-            // case is cancellation: an OperationCanceledException of the handler's own is an error below.
+            // Our token fired: the handler stopped because of it, or has not noticed yet (WaitAsync gave up).
+            // Any other exception, even one thrown after our token fired, is the handler's own error below.
         }
         catch (Exception ex)
         {
@@ -122,15 +97,20 @@ public sealed partial class QueueWorkerService
             var result = await run.WaitAsync(_options.OutcomeTimeout, _time).ConfigureAwait(false);
             return (HandlerEnd.Returned, result, null);
         }
-        catch (TimeoutException)
+        catch (TimeoutException) when (!run.IsCompleted)
         {
             _logger.LogWarning("Task {TaskId} of queue {Queue}: the handler ignored cancellation for {OutcomeTimeout} on worker {WorkerId}; abandoning it",
                 lease.TaskId, lease.Type, _options.OutcomeTimeout, lease.WorkerId);
             ObserveLater(run);
         }
-        catch (Exception)
+        catch (OperationCanceledException)
         {
-            // It stopped by throwing, as asked.
+            // It stopped as asked (our token is cancelled, so this is ours).
+        }
+        catch (Exception ex)
+        {
+            // A real error (a PermanentTaskException for a poison task) outranks the stop: record it as such.
+            return (HandlerEnd.Threw, null, ex);
         }
         return (HandlerEnd.Stopped, null, null);
     }
@@ -151,12 +131,20 @@ public sealed partial class QueueWorkerService
                         await userCancel.CancelAsync().ConfigureAwait(false);
                     }
                 }
+                catch (Exception ex) when (stop.IsCancellationRequested)
+                {
+                    // The outcome is recorded (or given up on): a late answer, even LeaseNotHeld for the lease
+                    // our own completion just ended, changes nothing and must not escape.
+                    _logger.LogDebug(ex, "Heartbeat of task {TaskId} of queue {Queue} failed after its outcome was recorded on worker {WorkerId}; ignored",
+                        lease.TaskId, lease.Type, lease.WorkerId);
+                    return;
+                }
                 catch (QueueStoreException ex) when (ex.Error is StoreError.LeaseNotHeld or StoreError.NotFound)
                 {
                     await leaseLost.CancelAsync().ConfigureAwait(false);
                     return;
                 }
-                catch (Exception ex) when (!stop.IsCancellationRequested)
+                catch (Exception ex)
                 {
                     // Keep trying: the lease lasts LeaseDuration, several heartbeats; if it runs out meanwhile
                     // the next heartbeat that gets through answers LeaseNotHeld.
@@ -166,6 +154,11 @@ public sealed partial class QueueWorkerService
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
+        }
+        catch (Exception ex)
+        {
+            // Cancelling the user-cancel or lease-lost source runs the handler's callbacks, which may throw.
+            _logger.LogError(ex, "Heartbeats of task {TaskId} of queue {Queue} stopped on worker {WorkerId}", lease.TaskId, lease.Type, lease.WorkerId);
         }
     }
 
@@ -186,41 +179,6 @@ public sealed partial class QueueWorkerService
             _logger.LogWarning(ex, "Progress of task {TaskId} of queue {Queue} not recorded on worker {WorkerId}: the store is unavailable",
                 lease.TaskId, lease.Type, lease.WorkerId);
         }
-    }
-
-    private async Task<TaskOutcome> RecordFailureAsync(TaskLease lease, TaskFailure failure)
-    {
-        FailOutcome? after = null;
-        var outcome = await RecordAsync(lease, "fail", async ct => after = await _store.FailAsync(lease, failure, ct).ConfigureAwait(false), TaskOutcome.Failed)
-            .ConfigureAwait(false);
-        if (after is not null)
-            _logger.LogInformation("Task {TaskId} of queue {Queue} is now {Status} (retry at {RetryAt}) after attempt {Attempt} on worker {WorkerId}",
-                lease.TaskId, lease.Type, after.Status.ToWire(), after.RetryAt, lease.Attempt, lease.WorkerId);
-        return outcome;
-    }
-
-    /// <summary>Records an attempt's outcome; never throws.</summary>
-    private async Task<TaskOutcome> RecordAsync(TaskLease lease, string action, Func<CancellationToken, Task> record, TaskOutcome outcome)
-    {
-        // Under a time-out of its own, never the stopping token: a stop request must not lose a finished
-        // result (Hangfire records the final state under the shutdown token only, for the same reason).
-        using var timeout = new CancellationTokenSource(_options.OutcomeTimeout, _time);
-        try
-        {
-            await record(timeout.Token).ConfigureAwait(false);
-            return outcome;
-        }
-        catch (QueueStoreException ex) when (ex.Error is StoreError.LeaseNotHeld or StoreError.NotFound)
-        {
-            _logger.LogWarning("Could not {Action} task {TaskId} of queue {Queue} from worker {WorkerId}: {Reason}",
-                action, lease.TaskId, lease.Type, lease.WorkerId, ex.Message);
-        }
-        catch (Exception ex)
-        {
-            _logger.LogError(ex, "Could not {Action} task {TaskId} of queue {Queue} from worker {WorkerId}; its lease will expire and the reaper will re-queue it",
-                action, lease.TaskId, lease.Type, lease.WorkerId);
-        }
-        return TaskOutcome.Lost;
     }
 
     private static void ObserveLater(Task abandoned) =>

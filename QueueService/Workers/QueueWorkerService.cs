@@ -28,6 +28,10 @@ public sealed partial class QueueWorkerService : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger<QueueWorkerService> _logger;
     private readonly CancellationTokenSource _graceExpired = new();
+    private const long NotStopping = long.MinValue;
+    // When the host asked to stop (a TimeProvider timestamp): bounds how long outcomes may still be retried.
+    private long _stopRequestedAt = NotStopping;
+    private CancellationToken _stopping;
 
     /// <summary>Creates the loop.</summary>
     /// <exception cref="InvalidOperationException">Two handlers claim the same queue.</exception>
@@ -67,77 +71,93 @@ public sealed partial class QueueWorkerService : BackgroundService
         _logger.LogInformation("Worker {WorkerId} started on queues {Queues} with concurrency {Concurrency}",
             _options.WorkerId, queues, _options.Concurrency);
 
+        _stopping = stoppingToken;
+        using var onStop = stoppingToken.Register(() => Interlocked.Exchange(ref _stopRequestedAt, _time.GetTimestamp()));
         var running = new List<Task>();
-        var leaseFailures = new FailureStreak(_logger, _time, $"Leasing for worker {_options.WorkerId}");
         try
         {
-            while (!stoppingToken.IsCancellationRequested)
-            {
-                running.RemoveAll(t => t.IsCompleted);
-                var freeSlots = _options.Concurrency - running.Count;
-                if (freeSlots == 0)
-                {
-                    await Task.WhenAny(running).WaitAsync(stoppingToken).ConfigureAwait(false);
-                    continue;
-                }
-
-                var wanted = Math.Min(Math.Min(freeSlots, _options.LeaseBatchSize ?? freeSlots), MaxLeasePerCall);
-                IReadOnlyList<TaskLease> leases;
-                try
-                {
-                    // Not the stopping token: a lease that applied in the store must reach us, or the task
-                    // sits in processing until the reaper takes it back. A stop is handled just below.
-                    leases = await _store.LeaseAsync(_options.WorkerId, queues, wanted, _options.LeaseDuration, CancellationToken.None)
-                        .ConfigureAwait(false);
-                    leaseFailures.Succeeded();
-                }
-                catch (Exception ex)
-                {
-                    leaseFailures.Failed(ex);
-                    await Task.Delay(leaseFailures.Backoff(_options.IdlePollInterval, MaxLeaseBackoff), _time, stoppingToken).ConfigureAwait(false);
-                    continue;
-                }
-
-                if (stoppingToken.IsCancellationRequested)
-                {
-                    // Leased as the stop came: hand them straight back, keeping their place in line.
-                    foreach (var lease in leases)
-                    {
-                        _state.Started(lease.TaskId);
-                        var outcome = await RecordAsync(lease, "release", ct => _store.ReleaseAsync(lease, ct), TaskOutcome.Released).ConfigureAwait(false);
-                        _state.Finished(lease.TaskId, outcome);
-                    }
-                    break;
-                }
-                foreach (var lease in leases)
-                {
-                    _state.Started(lease.TaskId);
-                    running.Add(Task.Run(() => RunTaskAsync(lease), CancellationToken.None));
-                }
-                if (leases.Count == wanted)
-                    continue; // the queue may hold more: lease again before waiting
-
-                // Lease first, then wait, then lease again: a task enqueued before the wait began was
-                // already seen by the lease above, so no wake-up can be missed for long.
-                try
-                {
-                    await _store.WaitForWorkAsync(queues, _options.IdlePollInterval, stoppingToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-                {
-                    leaseFailures.Failed(ex);
-                    await Task.Delay(leaseFailures.Backoff(_options.IdlePollInterval, MaxLeaseBackoff), _time, stoppingToken).ConfigureAwait(false);
-                }
-            }
+            await LeaseAndRunAsync(queues, running, stoppingToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // Stop requested: lease nothing new; the running tasks are drained below.
         }
+        finally
+        {
+            // Whatever ended the loop (a stop, or an error escaping it), the tasks in flight get their grace
+            // and are handed back: skipping this would leave them to run on unsupervised until the reaper.
+            await DrainAsync(running).ConfigureAwait(false);
+            _logger.LogInformation("Worker {WorkerId} stopped: {Completed} completed, {Failed} failed, {Cancelled} cancelled, {Released} handed back",
+                _options.WorkerId, _state.Completed, _state.Failed, _state.Cancelled, _state.Released);
+        }
+    }
 
-        await DrainAsync(running).ConfigureAwait(false);
-        _logger.LogInformation("Worker {WorkerId} stopped: {Completed} completed, {Failed} failed, {Cancelled} cancelled, {Released} handed back",
-            _options.WorkerId, _state.Completed, _state.Failed, _state.Cancelled, _state.Released);
+    private async Task LeaseAndRunAsync(IReadOnlyList<string> queues, List<Task> running, CancellationToken stoppingToken)
+    {
+        var leaseFailures = new FailureStreak(_logger, _time, $"Leasing for worker {_options.WorkerId}");
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            running.RemoveAll(t => t.IsCompleted);
+            var freeSlots = _options.Concurrency - running.Count;
+            if (freeSlots == 0)
+            {
+                await Task.WhenAny(running).WaitAsync(stoppingToken).ConfigureAwait(false);
+                continue;
+            }
+
+            var wanted = Math.Min(Math.Min(freeSlots, _options.LeaseBatchSize ?? freeSlots), MaxLeasePerCall);
+            IReadOnlyList<TaskLease> leases;
+            try
+            {
+                // Not the stopping token: a lease that applied in the store must reach us, or the task
+                // sits in processing until the reaper takes it back. A stop is handled just below.
+                leases = await _store.LeaseAsync(_options.WorkerId, queues, wanted, _options.LeaseDuration, CancellationToken.None)
+                    .ConfigureAwait(false);
+                leaseFailures.Succeeded();
+            }
+            catch (Exception ex)
+            {
+                leaseFailures.Failed(ex);
+                await Task.Delay(leaseFailures.Backoff(_options.IdlePollInterval, MaxLeaseBackoff), _time, stoppingToken).ConfigureAwait(false);
+                continue;
+            }
+
+            if (stoppingToken.IsCancellationRequested)
+            {
+                // Leased as the stop came: hand them straight back, keeping their place in line.
+                await Task.WhenAll(leases.Select(HandBackAsync)).ConfigureAwait(false);
+                return;
+            }
+            foreach (var lease in leases)
+            {
+                _state.Started(lease.TaskId);
+                running.Add(Task.Run(() => RunTaskAsync(lease), CancellationToken.None));
+            }
+            if (leases.Count == wanted)
+                continue; // the queue may hold more: lease again before waiting
+
+            // Lease first, then wait, then lease again: a task enqueued before the wait began was
+            // already seen by the lease above, so no wake-up can be missed for long.
+            try
+            {
+                await _store.WaitForWorkAsync(queues, _options.IdlePollInterval, stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                // A stop may surface as a store error rather than a cancellation (a connection closing):
+                // either way, stop leasing.
+                if (stoppingToken.IsCancellationRequested) return;
+                leaseFailures.Failed(ex);
+                await Task.Delay(leaseFailures.Backoff(_options.IdlePollInterval, MaxLeaseBackoff), _time, stoppingToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task HandBackAsync(TaskLease lease)
+    {
+        _state.Started(lease.TaskId);
+        var outcome = await RecordAsync(lease, "release", ct => _store.ReleaseAsync(lease, ct), TaskOutcome.Released).ConfigureAwait(false);
+        _state.Finished(lease.TaskId, outcome);
     }
 
     /// <summary>Waits for the running tasks up to the grace period, then cancels and hands back the rest.</summary>

@@ -44,7 +44,8 @@ public sealed class WorkerOptions
     public int? LeaseBatchSize { get; set; }
 
     /// <summary>
-    /// How long recording one outcome (complete, fail, release, confirm cancel) may take, and how long a
+    /// How long one try at recording an outcome (complete, fail, release, confirm cancel) may take (tries
+    /// that meet an unreachable store are retried while the lease may still be held), and how long a
     /// cancelled handler gets to stop before it is abandoned (default 10 s).
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]

@@ -100,11 +100,34 @@ public sealed class MaintenanceLoopTests
     [Fact]
     public async Task RetentionSweeper_KeepsFinishedTasks_WhenRetentionIsZero()
     {
+        var completed = (await _store.EnqueueAsync(new NewTask(Queue, "{}"))).Id;
+        var failed = (await _store.EnqueueAsync(new NewTask(Queue, "{}") { MaxRetries = 0 })).Id;
+        var cancelled = (await _store.EnqueueAsync(new NewTask(Queue, "{}"))).Id;
+        var leases = await _store.LeaseAsync("w", [Queue], 2, TimeSpan.FromSeconds(30));
+        await _store.CompleteAsync(leases.Single(l => l.TaskId == completed), null);
+        await _store.FailAsync(leases.Single(l => l.TaskId == failed), new TaskFailure("boom", IsRetryable: false));
+        await _store.CancelAsync(cancelled);
+        // Far past the default retention of seven days: any retention above zero would purge all three.
+        _time.Advance(TimeSpan.FromDays(30));
         using var sweeper = new RetentionSweeper(_store, Options(o => o.Retention = TimeSpan.Zero), _time, NullLogger<RetentionSweeper>.Instance);
 
-        await sweeper.StartAsync(CancellationToken.None);
+        var finished = new[] { completed, failed, cancelled };
+        async Task<bool> AnyDeletedAsync(CancellationToken ct)
+        {
+            foreach (var id in finished)
+                if (await _store.GetAsync(id, ct) is null) return true;
+            return false;
+        }
 
-        await sweeper.ExecuteTask!.WaitAsync(Within);
-        sweeper.ExecuteTask.IsCompletedSuccessfully.Should().BeTrue("retention 0 keeps finished tasks forever: the sweeper does not run");
+        await sweeper.StartAsync(CancellationToken.None);
+        // ExecuteAsync runs on its own thread: wait until it has either ended or swept (a sweep at
+        // start would purge all three, since they are 30 days old), whichever comes first.
+        await Eventually.TrueAsync(async ct => sweeper.ExecuteTask!.IsCompleted || await AnyDeletedAsync(ct), Within,
+            "the sweeper should either end at once or have run its first sweep");
+
+        foreach (var id in finished)
+            (await _store.GetAsync(id)).Should().NotBeNull("retention 0 keeps finished tasks forever");
+        sweeper.ExecuteTask!.IsCompletedSuccessfully.Should().BeTrue("with retention 0 the sweeper does not run at all");
+        await sweeper.StopAsync(CancellationToken.None);
     }
 }

@@ -74,7 +74,7 @@ public sealed class QueueWorkerServiceCancellationTests
     [Fact]
     public async Task Stop_HandsBackUnfinishedTaskAndLetsQuickOneFinish_WhenGracePeriodEnds()
     {
-        var stopping = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var finishQuick = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var bothStarted = new CountdownEvent(2);
         var handler = new DelegateHandler(WorkerHarness.Queue, async ctx =>
         {
@@ -84,8 +84,9 @@ public sealed class QueueWorkerServiceCancellationTests
                 await Task.Delay(Timeout.Infinite, ctx.CancellationToken);
                 return null;
             }
-            await stopping.Task;
-            await Task.Delay(100, ctx.CancellationToken); // the quick one's remaining work, well inside the grace
+            // The quick one's remaining work: it ends only once the stop has begun, and would be
+            // handed back instead if its token fired before the grace period was over.
+            await finishQuick.Task.WaitAsync(ctx.CancellationToken);
             return "\"quick\"";
         });
         await using var harness = new WorkerHarness([handler], o => o.Concurrency = 2);
@@ -94,14 +95,19 @@ public sealed class QueueWorkerServiceCancellationTests
         await harness.StartAsync();
         await Eventually.TrueAsync(_ => Task.FromResult(bothStarted.IsSet), WorkerHarness.Within, "both tasks should be running");
 
-        stopping.SetResult();
-        await harness.StopAsync();
+        // BackgroundService.StopAsync signals the stop before it first awaits: the stop has begun on return.
+        var stopping = harness.StopAsync();
+        finishQuick.SetResult();
+        await stopping.WaitAsync(WorkerHarness.Within);
 
         var slowTask = (await harness.Store.GetAsync(slow))!;
         slowTask.Status.Should().Be(QueueTaskStatus.Queued, "an unfinished task is handed back at the end of the grace period");
         slowTask.Attempts.Should().Be(0, "a handed-back attempt does not count");
-        (await harness.Store.GetAsync(quick))!.Status.Should().Be(QueueTaskStatus.Completed);
+        var quickTask = (await harness.Store.GetAsync(quick))!;
+        quickTask.Status.Should().Be(QueueTaskStatus.Completed, "a task that ends within the grace period is completed, not handed back");
+        quickTask.ResultJson.Should().Be("\"quick\"");
         harness.State.Released.Should().Be(1);
+        harness.State.Completed.Should().Be(1);
         harness.State.InFlightCount.Should().Be(0);
     }
 

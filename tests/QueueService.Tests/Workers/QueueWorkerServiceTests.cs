@@ -52,20 +52,31 @@ public sealed class QueueWorkerServiceTests
     {
         var current = 0;
         var maxSeen = 0;
+        var started = 0;
+        var threeRunning = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var handler = new DelegateHandler(WorkerHarness.Queue, async ctx =>
         {
             var now = Interlocked.Increment(ref current);
             for (var seen = Volatile.Read(ref maxSeen); now > seen; seen = Volatile.Read(ref maxSeen))
                 Interlocked.CompareExchange(ref maxSeen, now, seen);
-            await Task.Delay(50, ctx.CancellationToken); // the work itself: holds a slot for a while
+            if (Interlocked.Increment(ref started) == 3) threeRunning.TrySetResult();
+            // The first three hold their slots until the test has looked; the rest run straight through.
+            await release.Task.WaitAsync(ctx.CancellationToken);
             Interlocked.Decrement(ref current);
             return null;
         });
         await using var harness = new WorkerHarness([handler], o => o.Concurrency = 3);
-        var ids = new List<string>();
-        for (var i = 0; i < 12; i++) ids.Add(await harness.EnqueueAsync());
+        for (var i = 0; i < 12; i++) await harness.EnqueueAsync();
 
         await harness.StartAsync();
+        await threeRunning.Task.WaitAsync(WorkerHarness.Within);
+
+        // Three run and are held: no fourth may have started or even been leased.
+        var stats = await harness.Store.GetStatsAsync();
+        stats.Totals.Processing.Should().Be(3, "a fourth task must not be leased while three slots are busy");
+        Volatile.Read(ref started).Should().Be(3, "a fourth handler must not start while three run");
+        release.SetResult();
 
         await Eventually.TrueAsync(_ => Task.FromResult(harness.State.Completed == 12), WorkerHarness.Within, "all twelve tasks should complete");
         maxSeen.Should().Be(3, "three slots should be used, never more");
