@@ -20,7 +20,8 @@ public static partial class QueueServiceCollectionExtensions
     /// <see cref="RedisQueueStore"/> over a shared <see cref="IConnectionMultiplexer"/> when
     /// <c>Queue:Redis:Configuration</c> is set (<c>REDIS_URL</c> maps there, see <see cref="QueueEnvironment"/>),
     /// else an <see cref="InMemoryQueueStore"/>. The connection does not abort when Redis is down at start:
-    /// it keeps retrying, and store calls answer <see cref="StoreError.Unavailable"/> meanwhile.
+    /// it keeps retrying, and store calls answer <see cref="StoreError.Unavailable"/> meanwhile. As the host
+    /// starts, a Redis store writes its epoch if it has none and warns if the server may evict keys.
     /// </summary>
     public static IServiceCollection AddRedisQueue(this IServiceCollection services, IConfiguration configuration)
     {
@@ -53,6 +54,7 @@ public static partial class QueueServiceCollectionExtensions
                 ? new RedisQueueStore(sp.GetRequiredService<IConnectionMultiplexer>(), redis, store, time, sp.GetService<ILogger<RedisQueueStore>>())
                 : new InMemoryQueueStore(store, time);
         });
+        services.AddHostedService<RedisStoreStartup>();
         return services;
     }
 

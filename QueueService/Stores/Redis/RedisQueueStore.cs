@@ -69,25 +69,17 @@ public sealed partial class RedisQueueStore : IQueueStore, IAsyncDisposable
     /// Checks that the server suits a queue; the host calls it once at start. A queue must never be
     /// evicted: under any <c>maxmemory-policy</c> but <c>noeviction</c>, Redis may drop a task hash and
     /// leave its id in the indexes (the scripts then drop such orphans and log a Warning). Reads
-    /// <c>INFO memory</c> of every connected primary and logs a Warning naming each unfit one.
+    /// <c>INFO memory</c> of the node holding the namespace (through a script: plain INFO needs an admin connection) and logs a Warning when it is unfit.
     /// </summary>
-    /// <returns>True when every connected primary reports <c>noeviction</c>.</returns>
+    /// <returns>True when the node reports <c>noeviction</c>.</returns>
     /// <exception cref="QueueStoreException"><see cref="StoreError.Unavailable"/> when Redis cannot be reached.</exception>
     public async Task<bool> CheckServerAsync(CancellationToken ct = default)
     {
-        var fit = true;
-        foreach (var endpoint in _connection.GetEndPoints())
-        {
-            var server = _connection.GetServer(endpoint);
-            if (server.IsReplica) continue;
-            var info = await ReadAsync("INFO memory", () => server.InfoAsync("memory"), ct);
-            var policy = info.SelectMany(group => group).FirstOrDefault(pair => pair.Key == "maxmemory_policy").Value;
-            if (policy is null || policy == "noeviction") continue;
-            fit = false;
-            _logger.LogWarning("Redis at {Endpoint} has maxmemory-policy {Policy}: it may evict task hashes when memory runs out. " +
-                "Set maxmemory-policy noeviction for a queue (writes then fail with OOM instead, reported as Unavailable).", endpoint, policy);
-        }
-        return fit;
+        var policy = (string?)await ReadScriptAsync(_scripts.CheckServer, new NamespaceArgs(_keys.Namespace), ct);
+        if (policy is null || policy == "noeviction") return true;
+        _logger.LogWarning("Redis has maxmemory-policy {Policy} for namespace {Namespace}: it may evict task hashes when memory runs out. " +
+            "Set maxmemory-policy noeviction for a queue (writes then fail with OOM instead, reported as Unavailable).", policy, _keys.Prefix);
+        return false;
     }
 
     /// <summary>Evaluates a fixed-shape script with its parameter object (see <see cref="RedisScripts"/>).</summary>

@@ -36,7 +36,7 @@ internal sealed record PurgeArgs(RedisKey ns, long olderThanMs, int maxTasks);
 /// <summary>list.lua.</summary>
 internal sealed record ListArgs(RedisKey ns, string status, string queue, int offset, int limit);
 
-/// <summary>stats.lua.</summary>
+/// <summary>stats.lua and checkServer.lua.</summary>
 internal sealed record NamespaceArgs(RedisKey ns);
 
 #pragma warning restore IDE1006

@@ -53,6 +53,7 @@ internal sealed class RedisScripts
         Get = Load("get");
         List = Load("list");
         Stats = Load("stats");
+        CheckServer = Load("checkServer");
     }
 
     private readonly Dictionary<LuaScript, string> _names = new(ReferenceEqualityComparer.Instance);
@@ -76,6 +77,7 @@ internal sealed class RedisScripts
     public LuaScript Get { get; }
     public LuaScript List { get; }
     public LuaScript Stats { get; }
+    public LuaScript CheckServer { get; }
 
     private static string ReadResource(string name)
     {
