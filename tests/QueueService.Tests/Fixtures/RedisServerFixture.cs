@@ -1,5 +1,8 @@
 using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
 using QueueService.Hosting;
+using QueueService.Stores;
+using QueueService.Stores.Redis;
 using StackExchange.Redis;
 using Testcontainers.Redis;
 
@@ -39,6 +42,11 @@ public sealed class RedisServerFixture : IAsyncLifetime
         var name = testName.Length > 40 ? testName[..40] : testName;
         return $"{name}-{Guid.NewGuid():N}"[..Math.Min(64, name.Length + 13)];
     }
+
+    /// <summary>A store over the shared connection in namespace <paramref name="ns"/>.</summary>
+    public RedisQueueStore CreateStore(string ns, QueueStoreOptions? options = null, TimeProvider? time = null,
+        ILogger<RedisQueueStore>? logger = null) =>
+        new(Connection, new RedisStoreOptions { Namespace = ns }, options ?? new QueueStoreOptions(), time, logger);
 
     /// <inheritdoc/>
     public async Task InitializeAsync() => _redis = await Shared.Value;

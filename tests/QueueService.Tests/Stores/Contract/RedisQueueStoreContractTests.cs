@@ -10,6 +10,5 @@ public sealed class RedisQueueStoreContractTests(RedisServerFixture redis)
 {
     /// <inheritdoc/>
     protected override Task<IQueueStore> CreateStoreAsync(StoreTestContext context) =>
-        Task.FromResult<IQueueStore>(new RedisQueueStore(redis.Connection,
-            new RedisStoreOptions { Namespace = RedisServerFixture.UniqueNamespace("contract") }, context.Options));
+        Task.FromResult<IQueueStore>(redis.CreateStore(RedisServerFixture.UniqueNamespace("contract"), context.Options));
 }

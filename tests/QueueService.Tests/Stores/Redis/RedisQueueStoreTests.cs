@@ -17,8 +17,7 @@ public sealed class RedisQueueStoreTests(RedisServerFixture redis, ITestOutputHe
 {
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
 
-    private RedisQueueStore CreateStore(string ns, TimeProvider? time = null) =>
-        new(redis.Connection, new RedisStoreOptions { Namespace = ns }, new QueueStoreOptions(), time);
+    private RedisQueueStore CreateStore(string ns, TimeProvider? time = null) => redis.CreateStore(ns, time: time);
 
     private IServer Server => redis.Connection.GetServer(redis.Connection.GetEndPoints()[0]);
 

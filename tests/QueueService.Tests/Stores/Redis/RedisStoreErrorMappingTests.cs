@@ -19,8 +19,7 @@ public sealed class RedisStoreErrorMappingTests(RedisServerFixture redis) : ICla
 
     private IDatabase Db => redis.Connection.GetDatabase();
 
-    private RedisQueueStore CreateStore(string ns) =>
-        new(redis.Connection, new RedisStoreOptions { Namespace = ns }, new QueueStoreOptions(), logger: _log);
+    private RedisQueueStore CreateStore(string ns) => redis.CreateStore(ns, logger: _log);
 
     [Fact]
     public async Task Enqueue_FailsInternalNotUnavailable_WhenAKeyOfTheWrongTypeIsPlanted()

@@ -23,8 +23,7 @@ public sealed class RedisStoreOrphanTests(RedisServerFixture redis) : IClassFixt
 
     private IDatabase Db => redis.Connection.GetDatabase();
 
-    private RedisQueueStore CreateStore(string ns) =>
-        new(redis.Connection, new RedisStoreOptions { Namespace = ns }, new QueueStoreOptions(), logger: _log);
+    private RedisQueueStore CreateStore(string ns) => redis.CreateStore(ns, logger: _log);
 
     /// <summary>Plants an id with no task hash in a status index (global and per queue) and in <c>all</c>.</summary>
     private async Task PlantOrphanAsync(RedisQueueStore store, string status, string queue, double score)
