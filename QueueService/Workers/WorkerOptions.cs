@@ -58,5 +58,6 @@ public sealed class WorkerOptions
     public TimeSpan WorstCaseStopTime => ShutdownGracePeriod + OutcomeTimeout + OutcomeTimeout;
 
     // Process facts, not environment variables: QueueEnvironment stays the one reader of those.
-    private static string DefaultWorkerId() => $"{Environment.MachineName.ToLowerInvariant()}-{Environment.ProcessId}";
+    /// <summary>The id a worker gets when none is configured: <c>    private static string DefaultWorkerId() =>lt;machine    private static string DefaultWorkerId() =>gt;-    private static string DefaultWorkerId() =>lt;pid    private static string DefaultWorkerId() =>gt;</c>.</summary>
+    public static string DefaultWorkerId() => $"{Environment.MachineName.ToLowerInvariant()}-{Environment.ProcessId}";
 }

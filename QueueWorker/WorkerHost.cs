@@ -1,0 +1,59 @@
+using System.CommandLine;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using QueueService.Hosting;
+using QueueService.Stores.Redis;
+using QueueService.Workers;
+using Serilog;
+
+namespace QueueWorker;
+
+/// <summary>Builds and runs the worker's Generic Host.</summary>
+internal static class WorkerHost
+{
+    /// <summary>Exit code for a usage or configuration error.</summary>
+    public const int UsageError = 2;
+
+    public static async Task<int> RunAsync(ParseResult parsed, CancellationToken cancellationToken)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.AddQueueEnvironment();
+        builder.Configuration.AddInMemoryCollection(WorkerCommandLine.ToConfiguration(parsed));
+
+        // A worker without Redis would run tasks nobody else can see: refuse to start.
+        if (string.IsNullOrWhiteSpace(builder.Configuration[$"{RedisStoreOptions.Section}:{nameof(RedisStoreOptions.Configuration)}"]))
+        {
+            await Console.Error.WriteLineAsync(
+                $"QueueWorker: no Redis configured. Set {QueueEnvironment.RedisUrl} (host:port or redis://host:port) " +
+                $"or {RedisStoreOptions.Section}:{nameof(RedisStoreOptions.Configuration)}.");
+            return UsageError;
+        }
+
+        var workerId = builder.Configuration["Queue:Worker:WorkerId"] ?? WorkerOptions.DefaultWorkerId();
+        builder.Configuration["Queue:Worker:WorkerId"] = workerId;
+        builder.Services.AddSerilog(logger => logger
+            .ReadFrom.Configuration(builder.Configuration)
+            .Enrich.WithProperty("WorkerId", workerId)
+            .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {WorkerId} {Message:lj}{NewLine}{Exception}",
+                formatProvider: System.Globalization.CultureInfo.InvariantCulture)
+            .WriteTo.File(Path.Combine("logs", $"worker-{workerId}-.log"), rollingInterval: RollingInterval.Day,
+                formatProvider: System.Globalization.CultureInfo.InvariantCulture));
+
+        builder.Services.AddRedisQueue(builder.Configuration);
+        builder.Services.AddQueueWorker(builder.Configuration);
+        WorkerHandlers.Add(builder.Services);
+
+        using var host = builder.Build();
+        try
+        {
+            await host.RunAsync(cancellationToken);
+            return 0;
+        }
+        catch (Microsoft.Extensions.Options.OptionsValidationException ex)
+        {
+            await Console.Error.WriteLineAsync($"QueueWorker: invalid configuration: {ex.Message}");
+            return UsageError;
+        }
+    }
+}
