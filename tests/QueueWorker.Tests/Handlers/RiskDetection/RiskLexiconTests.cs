@@ -8,6 +8,15 @@ public sealed class RiskLexiconTests
         $$"""{ "categories": [ { "name": "{{name}}", "entries": [ {{entries}} ] } ] }""";
 
     [Fact]
+    public void LoadDefault_HasTheFourShippedCategories_WhenEmbedded()
+    {
+        var lexicon = RiskLexicon.LoadDefault();
+
+        lexicon.Categories.Should().Equal("fraud", "threats", "self-harm", "data-leakage");
+        lexicon.Entries.Should().OnlyContain(e => e.Weight > 0 && e.Weight <= 1);
+    }
+
+    [Fact]
     public void Parse_ReadsPhraseAndRegexEntries_WhenValid()
     {
         var lexicon = RiskLexicon.Parse(One("""{ "phrase": "wire the money", "weight": 0.6 }, { "regex": "\\bgift\\s+cards?\\b", "weight": 0.4 }"""));
