@@ -42,7 +42,15 @@ internal static class WorkerHost
 
         builder.Services.AddRedisQueue(builder.Configuration);
         builder.Services.AddQueueWorker(builder.Configuration);
-        WorkerHandlers.Add(builder.Services);
+        try
+        {
+            WorkerHandlers.Add(builder.Services, builder.Configuration);
+        }
+        catch (Exception ex) when (ex is Handlers.RiskDetection.RiskLexiconException or IOException or UnauthorizedAccessException)
+        {
+            await Console.Error.WriteLineAsync($"QueueWorker: cannot load the risk lexicon ({WorkerHandlers.RiskLexiconPathKey}): {ex.Message}");
+            return UsageError;
+        }
 
         using var host = builder.Build();
         try

@@ -31,7 +31,44 @@ public sealed class WorkerProcessTests(RedisServerFixture redis) : IClassFixture
     }
 
     [Fact]
-    public async Task Worker_LeasesTasksFromRedisAndStopsWithCode0_WhenSentSigterm()
+    public async Task Worker_ExitsWithCode2NamingTheLexicon_WhenTheConfiguredLexiconIsInvalid()
+    {
+        var lexicon = Path.Combine(Directory.CreateTempSubdirectory("rq-lexicon-").FullName, "bad.json");
+        await File.WriteAllTextAsync(lexicon, """{ "categories": [ { "name": "fraud", "entries": [ { "phrase": "x", "weight": 7 } ] } ] }""");
+        await using var worker = WorkerProcess.Start(new Dictionary<string, string?>
+        {
+            ["REDIS_URL"] = redis.ConnectionString,
+            ["Queue__RiskDetection__LexiconPath"] = lexicon,
+        });
+
+        (await worker.WaitForExitAsync(Patience)).Should().Be(2);
+        worker.Output.Should().Contain("risk lexicon").And.Contain("fraud");
+    }
+
+    [Fact]
+    public async Task Worker_RunsARiskDetectionTaskFromRedis_AndStopsWithCode0_WhenSentSigterm()
+    {
+        var ns = RedisServerFixture.UniqueNamespace();
+        await using var store = redis.CreateStore(ns);
+        var risky = await store.EnqueueAsync(new NewTask("risk-detection", """{"text":"Just wire the money today."}"""));
+        await using var worker = WorkerProcess.Start(new Dictionary<string, string?>
+        {
+            ["REDIS_URL"] = $"redis://{redis.ConnectionString}",
+            ["Queue__Redis__Namespace"] = ns,
+        }, "--worker-id", "process-test");
+
+        var done = await Eventually.MatchAsync(ct => store.GetAsync(risky.Id, ct), t => t?.Status.IsFinished() == true,
+            Patience, "the worker process should lease the task from Redis and run the risk-detection handler");
+        done!.Status.Should().Be(QueueTaskStatus.Completed, done.LastError);
+        done.WorkerId.Should().Be("process-test");
+        done.ResultJson.Should().Contain("\"level\"").And.Contain("wire the money");
+
+        worker.Terminate();
+        (await worker.WaitForExitAsync(Patience)).Should().Be(0, "SIGTERM is a graceful stop. Output:\n" + worker.Output);
+    }
+
+    [Fact]
+    public async Task Worker_FailsATaskOfAQueueItHasNoHandlerFor_WhenToldToServeIt()
     {
         var ns = RedisServerFixture.UniqueNamespace();
         await using var store = redis.CreateStore(ns);
