@@ -132,4 +132,20 @@ public interface IQueueStore
     /// <exception cref="QueueStoreException"><see cref="StoreError.Invalid"/> for no queues, a bad queue name or a negative wait.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
     Task<bool> WaitForWorkAsync(IReadOnlyList<string> queues, TimeSpan maxWait, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Registers a worker in the live registry, or refreshes its entry: its fields are replaced and
+    /// <see cref="WorkerInfo.LastHeartbeatAt"/> becomes now (the store's clock). A worker that stops
+    /// refreshing drops out <paramref name="ttl"/> after its last registration.
+    /// </summary>
+    /// <exception cref="QueueStoreException"><see cref="StoreError.Invalid"/> (nothing is stored) for an empty worker id (field <c>workerId</c>), a <paramref name="ttl"/> outside (0, 1 h] (field <c>ttl</c>), a bad queue name (field <c>queues</c>, <see cref="TaskLimits.ValidateQueueName"/>), a concurrency below 1, or a missing list.</exception>
+    Task RegisterWorkerAsync(WorkerInfo worker, TimeSpan ttl, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes a worker from the registry (on shutdown). An unknown or already expired id is a no-op.</summary>
+    /// <exception cref="QueueStoreException"><see cref="StoreError.Invalid"/> (field <c>workerId</c>) for a null or blank id.</exception>
+    Task UnregisterWorkerAsync(string workerId, CancellationToken cancellationToken = default);
+
+    /// <summary>The live workers (registered, and refreshed within their ttl), ordered by id (ordinal). Expired entries are removed on the way.</summary>
+    /// <returns>The workers, each with the fields of its last registration; empty when none is live.</returns>
+    Task<IReadOnlyList<WorkerInfo>> ListWorkersAsync(CancellationToken cancellationToken = default);
 }

@@ -74,6 +74,9 @@ public sealed partial class QueueWorkerService : BackgroundService
         _stopping = stoppingToken;
         using var onStop = stoppingToken.Register(() => Interlocked.Exchange(ref _stopRequestedAt, _time.GetTimestamp()));
         var running = new List<Task>();
+        // Not the stopping token: the registry keeps reporting the tasks that drain after a stop request.
+        using var registryStop = new CancellationTokenSource();
+        var registry = RunRegistryAsync(queues, _time.GetUtcNow(), registryStop.Token);
         try
         {
             await LeaseAndRunAsync(queues, running, stoppingToken).ConfigureAwait(false);
@@ -87,6 +90,10 @@ public sealed partial class QueueWorkerService : BackgroundService
             // Whatever ended the loop (a stop, or an error escaping it), the tasks in flight get their grace
             // and are handed back: skipping this would leave them to run on unsupervised until the reaper.
             await DrainAsync(running).ConfigureAwait(false);
+            // Drained: nothing runs any more, so leave the registry (it never throws).
+            await registryStop.CancelAsync().ConfigureAwait(false);
+            await registry.ConfigureAwait(false);
+            await UnregisterAsync().ConfigureAwait(false);
             _logger.LogInformation("Worker {WorkerId} stopped: {Completed} completed, {Failed} failed, {Cancelled} cancelled, {Released} handed back",
                 _options.WorkerId, _state.Completed, _state.Failed, _state.Cancelled, _state.Released);
         }

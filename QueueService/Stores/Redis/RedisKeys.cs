@@ -17,6 +17,7 @@ internal sealed class RedisKeys
         Epoch = Prefix + "epoch";
         Types = Prefix + "types";
         Stats = Prefix + "stats";
+        Workers = Prefix + "workers";
         WakeChannel = RedisChannel.Literal(Prefix + "wake");
     }
 
@@ -34,10 +35,16 @@ internal sealed class RedisKeys
     public RedisKey Epoch { get; }
     public RedisKey Types { get; }
     public RedisKey Stats { get; }
+
+    /// <summary>The worker registry: zset of worker id → expiry ms.</summary>
+    public RedisKey Workers { get; }
     public RedisChannel WakeChannel { get; }
 
     /// <summary>The hash of one task.</summary>
     public RedisKey Task(string taskId) => Prefix + "t:" + taskId;
+
+    /// <summary>The hash of one registered worker (<c>info</c> JSON, <c>heartbeatAt</c> ms); listWorkers.lua builds the same name.</summary>
+    public RedisKey Worker(string workerId) => Prefix + "worker:" + workerId;
 
     /// <summary>The queued index of one queue (run order).</summary>
     public RedisKey Queued(string type) => Prefix + "s:queued:" + type;

@@ -36,7 +36,13 @@ internal sealed record PurgeArgs(RedisKey ns, long olderThanMs, int maxTasks);
 /// <summary>list.lua.</summary>
 internal sealed record ListArgs(RedisKey ns, string status, string queue, int offset, int limit);
 
-/// <summary>stats.lua and checkServer.lua.</summary>
+/// <summary>stats.lua, checkServer.lua and listWorkers.lua.</summary>
 internal sealed record NamespaceArgs(RedisKey ns);
+
+/// <summary>registerWorker.lua.</summary>
+internal sealed record RegisterWorkerArgs(RedisKey workersKey, RedisKey workerKey, string workerId, string infoJson, long ttlMs);
+
+/// <summary>unregisterWorker.lua.</summary>
+internal sealed record UnregisterWorkerArgs(RedisKey workersKey, RedisKey workerKey, string workerId);
 
 #pragma warning restore IDE1006

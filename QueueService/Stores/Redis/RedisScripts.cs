@@ -54,6 +54,9 @@ internal sealed class RedisScripts
         List = Load("list");
         Stats = Load("stats");
         CheckServer = Load("checkServer");
+        RegisterWorker = Load("registerWorker");
+        UnregisterWorker = Load("unregisterWorker");
+        ListWorkers = Load("listWorkers");
     }
 
     private readonly Dictionary<LuaScript, string> _names = new(ReferenceEqualityComparer.Instance);
@@ -78,6 +81,9 @@ internal sealed class RedisScripts
     public LuaScript List { get; }
     public LuaScript Stats { get; }
     public LuaScript CheckServer { get; }
+    public LuaScript RegisterWorker { get; }
+    public LuaScript UnregisterWorker { get; }
+    public LuaScript ListWorkers { get; }
 
     private static string ReadResource(string name)
     {

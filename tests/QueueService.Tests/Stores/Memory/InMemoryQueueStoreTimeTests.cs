@@ -155,4 +155,37 @@ public sealed class InMemoryQueueStoreTimeTests
 
         (await waiting.WaitAsync(TimeSpan.FromSeconds(5))).Should().BeFalse();
     }
+
+    [Fact]
+    public async Task ListWorkers_KeepsAWorkerUntilItsTtl_AndDropsItExactlyThen()
+    {
+        var worker = new WorkerInfo("worker-1", "host", 1, ["alpha"], 1, [], Start);
+        await _store.RegisterWorkerAsync(worker, TimeSpan.FromSeconds(10));
+        var registered = (await _store.ListWorkersAsync()).Single();
+        registered.LastHeartbeatAt.Should().Be(DateTimeOffset.FromUnixTimeMilliseconds(Start.ToUnixTimeMilliseconds()),
+            "the store stamps it from its clock, truncated to milliseconds");
+
+        // Measured from the truncated registration time, as Redis does from TIME.
+        var expiresAt = DateTimeOffset.FromUnixTimeMilliseconds(Start.ToUnixTimeMilliseconds() + 10_000);
+        _time.Advance(expiresAt - _time.GetUtcNow() - TimeSpan.FromMilliseconds(1));
+        (await _store.ListWorkersAsync()).Should().ContainSingle("one millisecond before the ttl it is still live");
+
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        (await _store.ListWorkersAsync()).Should().BeEmpty("at the ttl it has expired");
+    }
+
+    [Fact]
+    public async Task RegisterWorker_ExtendsTheTtlFromTheRefresh_WhenRefreshed()
+    {
+        var worker = new WorkerInfo("worker-1", "host", 1, ["alpha"], 1, [], Start);
+        await _store.RegisterWorkerAsync(worker, TimeSpan.FromSeconds(10));
+        _time.Advance(TimeSpan.FromSeconds(8));
+
+        await _store.RegisterWorkerAsync(worker with { CurrentTaskIds = ["t-1"] }, TimeSpan.FromSeconds(10));
+        _time.Advance(TimeSpan.FromSeconds(8));
+
+        var listed = (await _store.ListWorkersAsync()).Should().ContainSingle("the refresh restarted its ttl").Which;
+        listed.CurrentTaskIds.Should().Equal("t-1");
+        listed.LastHeartbeatAt.Should().Be(DateTimeOffset.FromUnixTimeMilliseconds(Start.ToUnixTimeMilliseconds() + 8_000));
+    }
 }
