@@ -23,6 +23,42 @@ public static partial class TaskLimits
     public const int MaxPageSize = 1000;
     /// <summary>Longest a lease may be asked for.</summary>
     public static readonly TimeSpan MaxLeaseDuration = TimeSpan.FromHours(24);
+    /// <summary>Most tasks one lease call hands out.</summary>
+    public const int MaxLeaseBatch = 1000;
+
+    /// <summary>A new time-ordered task id (version-7 GUID) from the store's clock.</summary>
+    public static string NewTaskId(TimeProvider time) => Guid.CreateVersion7(time.GetUtcNow()).ToString();
+
+    /// <summary>Checks the arguments of a lease call, written once for both stores.</summary>
+    /// <returns>The queues without repeats, in the given order, and the lease in whole milliseconds.</returns>
+    /// <exception cref="QueueStoreException"><see cref="StoreError.Invalid"/> naming <c>workerId</c>, <c>queues</c>, <c>maxTasks</c> or <c>leaseDuration</c>.</exception>
+    public static (string[] Queues, long LeaseMs) ValidateLease(string workerId, IReadOnlyList<string> queues, int maxTasks, TimeSpan leaseDuration)
+    {
+        if (string.IsNullOrWhiteSpace(workerId)) throw QueueStoreException.Invalid("workerId", "a worker id is required.");
+        var distinct = ValidateQueues(queues);
+        if (maxTasks is < 1 or > MaxLeaseBatch)
+            throw QueueStoreException.Invalid("maxTasks", $"maxTasks must be between 1 and {MaxLeaseBatch}; got {maxTasks}.");
+        return (distinct, LeaseMs(leaseDuration));
+    }
+
+    /// <summary>Checks a list of queue names (lease, wait for work).</summary>
+    /// <returns>The names without repeats, in the given order.</returns>
+    /// <exception cref="QueueStoreException"><see cref="StoreError.Invalid"/> naming <c>queues</c>.</exception>
+    public static string[] ValidateQueues(IReadOnlyList<string>? queues)
+    {
+        if (queues is null || queues.Count == 0) throw QueueStoreException.Invalid("queues", "name at least one queue.");
+        foreach (var queue in queues) ValidateQueueName(queue, "queues");
+        return queues.Distinct(StringComparer.Ordinal).ToArray();
+    }
+
+    /// <summary>A lease duration in whole milliseconds, at least one, as both stores keep it.</summary>
+    /// <exception cref="QueueStoreException"><see cref="StoreError.Invalid"/> naming <c>leaseDuration</c> outside (0, 24 h].</exception>
+    public static long LeaseMs(TimeSpan leaseDuration)
+    {
+        if (leaseDuration <= TimeSpan.Zero || leaseDuration > MaxLeaseDuration)
+            throw QueueStoreException.Invalid("leaseDuration", $"a lease must last more than 0 and at most {MaxLeaseDuration}; got {leaseDuration}.");
+        return Math.Max(1, (long)leaseDuration.TotalMilliseconds);
+    }
 
     [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,63}$")]
     private static partial Regex QueueNamePattern();

@@ -6,18 +6,12 @@ namespace QueueService.Stores.Memory;
 // The worker's side: lease, heartbeat, progress and the lease holder's outcomes.
 public sealed partial class InMemoryQueueStore
 {
-    private const int MaxLeaseBatch = 1000;
-
     /// <inheritdoc/>
     public Task<IReadOnlyList<TaskLease>> LeaseAsync(string workerId, IReadOnlyList<string> queues, int maxTasks,
         TimeSpan leaseDuration, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        if (string.IsNullOrWhiteSpace(workerId)) throw QueueStoreException.Invalid("workerId", "a worker id is required.");
-        var queueNames = ValidateQueues(queues);
-        if (maxTasks is < 1 or > MaxLeaseBatch)
-            throw QueueStoreException.Invalid("maxTasks", $"maxTasks must be between 1 and {MaxLeaseBatch}; got {maxTasks}.");
-        var leaseMs = ValidateLeaseDuration(leaseDuration);
+        var (queueNames, leaseMs) = TaskLimits.ValidateLease(workerId, queues, maxTasks, leaseDuration);
 
         var leases = new List<TaskLease>();
         lock (_gate)
@@ -65,7 +59,7 @@ public sealed partial class InMemoryQueueStore
     public Task<HeartbeatResult> HeartbeatAsync(TaskLease lease, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var leaseMs = ValidateLeaseDuration(leaseDuration);
+        var leaseMs = TaskLimits.LeaseMs(leaseDuration);
         lock (_gate)
         {
             var task = HeldLocked(lease);
@@ -177,20 +171,5 @@ public sealed partial class InMemoryQueueStore
         if (task.Status != QueueTaskStatus.Processing || task.LeaseToken != lease.LeaseToken)
             throw QueueStoreException.LeaseNotHeld(lease.TaskId, lease.WorkerId);
         return task;
-    }
-
-    private static string[] ValidateQueues(IReadOnlyList<string> queues)
-    {
-        if (queues is null || queues.Count == 0) throw QueueStoreException.Invalid("queues", "at least one queue is required.");
-        foreach (var queue in queues) TaskLimits.ValidateQueueName(queue, "queues");
-        return queues.Distinct(StringComparer.Ordinal).ToArray();
-    }
-
-    private static long ValidateLeaseDuration(TimeSpan leaseDuration)
-    {
-        if (leaseDuration <= TimeSpan.Zero || leaseDuration > TaskLimits.MaxLeaseDuration)
-            throw QueueStoreException.Invalid("leaseDuration", $"a lease must last more than 0 and at most {TaskLimits.MaxLeaseDuration}; got {leaseDuration}.");
-        // Whole milliseconds, at least one, as Redis is told.
-        return Math.Max(1, (long)leaseDuration.TotalMilliseconds);
     }
 }

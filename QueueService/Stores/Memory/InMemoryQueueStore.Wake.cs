@@ -13,7 +13,7 @@ public sealed partial class InMemoryQueueStore
     /// <inheritdoc/>
     public async Task<bool> WaitForWorkAsync(IReadOnlyList<string> queues, TimeSpan maxWait, CancellationToken cancellationToken = default)
     {
-        var queueNames = ValidateQueues(queues);
+        var queueNames = TaskLimits.ValidateQueues(queues);
         if (maxWait < TimeSpan.Zero) throw QueueStoreException.Invalid("maxWait", $"maxWait must be 0 or more; got {maxWait}.");
         cancellationToken.ThrowIfCancellationRequested();
 

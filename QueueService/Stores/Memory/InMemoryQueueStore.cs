@@ -86,7 +86,7 @@ public sealed partial class InMemoryQueueStore : IQueueStore
         };
         var stored = new StoredTask
         {
-            Id = task.Id ?? Guid.CreateVersion7(_time.GetUtcNow()).ToString(),
+            Id = task.Id ?? TaskLimits.NewTaskId(_time),
             Type = task.Type,
             PayloadJson = task.PayloadJson,
             Priority = task.Priority,

@@ -61,7 +61,7 @@ public sealed partial class RedisQueueStore
         for (var i = 0; i < count; i++)
         {
             var task = tasks[start + i];
-            var id = task.Id ?? Guid.CreateVersion7().ToString();
+            var id = task.Id ?? TaskLimits.NewTaskId(_time);
             keys[i + 1] = _keys.Task(id);
             var at = 1 + (i * FieldsPerEnqueue);
             values[at] = id;
@@ -96,17 +96,11 @@ public sealed partial class RedisQueueStore
     public async Task<IReadOnlyList<TaskLease>> LeaseAsync(string workerId, IReadOnlyList<string> queues, int maxTasks,
         TimeSpan leaseDuration, CancellationToken cancellationToken = default)
     {
-        if (string.IsNullOrWhiteSpace(workerId)) throw QueueStoreException.Invalid("workerId", "a worker id is required.");
-        if (queues is null || queues.Count == 0) throw QueueStoreException.Invalid("queues", "name at least one queue to lease from.");
-        foreach (var queue in queues) TaskLimits.ValidateQueueName(queue, "queues");
-        if (maxTasks is < 1 or > 1000) throw QueueStoreException.Invalid("maxTasks", $"maxTasks must be between 1 and 1000; got {maxTasks}.");
-        ValidateLeaseDuration(leaseDuration);
-
-        var distinct = queues.Distinct(StringComparer.Ordinal).ToArray();
+        var (distinct, leaseMs) = TaskLimits.ValidateLease(workerId, queues, maxTasks, leaseDuration);
         var keys = new RedisKey[distinct.Length + 1];
         keys[0] = _keys.Namespace;
         for (var i = 0; i < distinct.Length; i++) keys[i + 1] = _keys.Queued(distinct[i]);
-        RedisValue[] values = [workerId, maxTasks, LeaseMs(leaseDuration), _storeOptions.PromoteOnLeaseBatch];
+        RedisValue[] values = [workerId, maxTasks, leaseMs, _storeOptions.PromoteOnLeaseBatch];
 
         var parts = (RedisResult[])(await EvalRawAsync(_scripts.Lease, keys, values, cancellationToken))!;
         LogOrphans("lease", (long)parts[0]);
@@ -133,9 +127,9 @@ public sealed partial class RedisQueueStore
     public async Task<HeartbeatResult> HeartbeatAsync(TaskLease lease, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(lease);
-        ValidateLeaseDuration(leaseDuration);
+        var leaseMs = TaskLimits.LeaseMs(leaseDuration);
         var result = await EvalAsync(_scripts.Heartbeat,
-            new HeartbeatArgs(_keys.Namespace, _keys.Task(lease.TaskId), lease.LeaseToken, LeaseMs(leaseDuration)), cancellationToken);
+            new HeartbeatArgs(_keys.Namespace, _keys.Task(lease.TaskId), lease.LeaseToken, leaseMs), cancellationToken);
         var parts = ThrowIfRefused(result, TaskOperation.Heartbeat, lease.TaskId, lease.WorkerId);
         return new HeartbeatResult(RedisTaskReader.FromMs((long)parts[1]), (long)parts[2] == 1);
     }
@@ -212,12 +206,4 @@ public sealed partial class RedisQueueStore
         return RedisTaskReader.ReadView(parts[1]) ?? throw QueueStoreException.NotFound(taskId);
     }
 
-    // Whole milliseconds, at least one: the store's clock has millisecond precision (as in memory).
-    private static long LeaseMs(TimeSpan duration) => Math.Max(1, (long)duration.TotalMilliseconds);
-
-    private static void ValidateLeaseDuration(TimeSpan duration)
-    {
-        if (duration <= TimeSpan.Zero || duration > TaskLimits.MaxLeaseDuration)
-            throw QueueStoreException.Invalid("leaseDuration", $"a lease must last more than 0 and at most {TaskLimits.MaxLeaseDuration}; got {duration}.");
-    }
 }

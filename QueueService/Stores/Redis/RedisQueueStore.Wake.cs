@@ -15,8 +15,7 @@ public sealed partial class RedisQueueStore
     /// <inheritdoc/>
     public async Task<bool> WaitForWorkAsync(IReadOnlyList<string> queues, TimeSpan maxWait, CancellationToken cancellationToken = default)
     {
-        if (queues is null || queues.Count == 0) throw QueueStoreException.Invalid("queues", "name at least one queue to wait for.");
-        foreach (var queue in queues) Tasks.TaskLimits.ValidateQueueName(queue, "queues");
+        Tasks.TaskLimits.ValidateQueues(queues);
         if (maxWait < TimeSpan.Zero) throw QueueStoreException.Invalid("maxWait", $"maxWait must be 0 or more; got {maxWait}.");
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (maxWait == TimeSpan.Zero)
