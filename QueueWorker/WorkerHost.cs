@@ -30,8 +30,9 @@ internal static class WorkerHost
             return UsageError;
         }
 
-        var workerId = builder.Configuration["Queue:Worker:WorkerId"] ?? WorkerOptions.DefaultWorkerId();
-        builder.Configuration["Queue:Worker:WorkerId"] = workerId;
+        var workerIdKey = $"{WorkerOptions.Section}:{nameof(WorkerOptions.WorkerId)}";
+        var workerId = builder.Configuration[workerIdKey] ?? WorkerOptions.DefaultWorkerId();
+        builder.Configuration[workerIdKey] = workerId;
         builder.Services.AddSerilog(logger => logger
             .ReadFrom.Configuration(builder.Configuration)
             .Enrich.WithProperty("WorkerId", workerId)

@@ -40,9 +40,12 @@ internal sealed class FailureStreak(ILogger logger, TimeProvider time, string ac
     }
 
     /// <summary>Exponential backoff from <paramref name="first"/>, doubling per failure, capped at <paramref name="max"/>.</summary>
-    public TimeSpan Backoff(TimeSpan first, TimeSpan max)
+    public TimeSpan Backoff(TimeSpan first, TimeSpan max) => Exponential(_failures, first, max);
+
+    /// <summary>The wait after <paramref name="failures"/> failures: <paramref name="first"/> doubled per further failure, capped at <paramref name="max"/>.</summary>
+    internal static TimeSpan Exponential(int failures, TimeSpan first, TimeSpan max)
     {
-        var factor = Math.Pow(2, Math.Clamp(_failures - 1, 0, 20));
+        var factor = Math.Pow(2, Math.Clamp(failures - 1, 0, 20));
         return TimeSpan.FromTicks((long)Math.Min(max.Ticks, first.Ticks * factor));
     }
 }

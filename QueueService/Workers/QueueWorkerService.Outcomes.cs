@@ -100,7 +100,7 @@ public sealed partial class QueueWorkerService
             catch (Exception ex) when (IsTransient(ex, timeout.Token))
             {
                 failures++;
-                var delay = Min(Backoff(failures), RecordingTimeLeft(startedAt));
+                var delay = Min(FailureStreak.Exponential(failures, FirstRecordRetryDelay, MaxRecordRetryDelay), RecordingTimeLeft(startedAt));
                 if (delay <= TimeSpan.Zero || leaseLost.IsCancellationRequested)
                     return GiveUp(lease, action, failures, ex);
                 if (failures == 1)
@@ -167,9 +167,6 @@ public sealed partial class QueueWorkerService
         OperationCanceledException => tryTimeout.IsCancellationRequested,
         _ => false,
     };
-
-    private static TimeSpan Backoff(int failures) =>
-        Min(MaxRecordRetryDelay, FirstRecordRetryDelay * Math.Pow(2, Math.Min(failures - 1, 16)));
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 

@@ -21,7 +21,7 @@ public sealed partial class QueueWorkerService
         get
         {
             var ttl = _options.HeartbeatInterval * 3;
-            return ttl < MinRegistryTtl ? MinRegistryTtl : ttl > WorkerInfo.MaxTtl ? WorkerInfo.MaxTtl : ttl;
+            return Clamp(ttl, MinRegistryTtl, WorkerInfo.MaxTtl);
         }
     }
 
