@@ -7,7 +7,8 @@ namespace QueueService.Hosting;
 /// The one place that reads the seed's environment variables and maps them to configuration keys:
 /// <c>REDIS_URL</c> → <c>Queue:Redis:Configuration</c>, <c>MAX_PROCESSING_TIME</c> (seconds) →
 /// <c>Queue:Worker:MaxProcessingTime</c>, <c>BACKUP_INTERVAL</c> (seconds) → <c>Queue:Snapshots:BackupInterval</c>,
-/// <c>QUEUE_SERVICE_URL</c> → <c>Queue:Client:BaseAddress</c>; and <c>PATH</c>, to find executables. No other code reads the environment.
+/// <c>QUEUE_SERVICE_URL</c> → <c>Queue:Client:BaseAddress</c>, <c>SPOOL_DIR</c> → <c>Queue:SpoolDirectory</c>;
+/// and <c>PATH</c>, to find executables. No other code reads the environment.
 /// </summary>
 public static class QueueEnvironment
 {
@@ -19,6 +20,8 @@ public static class QueueEnvironment
     public const string BackupInterval = "BACKUP_INTERVAL";
     /// <summary>The HTTP API's base address, for clients.</summary>
     public const string QueueServiceUrl = "QUEUE_SERVICE_URL";
+    /// <summary>The folder of tasks' input files, shared by the API and the workers.</summary>
+    public const string SpoolDir = "SPOOL_DIR";
 
     private const int DefaultRedisPort = 6379;
 
@@ -59,6 +62,8 @@ public static class QueueEnvironment
             map["Queue:Snapshots:BackupInterval"] = SecondsToTimeSpan(BackupInterval, backup);
         if (Read(getVariable, QueueServiceUrl) is { } serviceUrl)
             map["Queue:Client:BaseAddress"] = serviceUrl;
+        if (Read(getVariable, SpoolDir) is { } spool)
+            map["Queue:SpoolDirectory"] = spool;
         return map;
     }
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using QueueService.Maintenance;
+using QueueService.Spool;
 using QueueService.Workers;
 
 namespace QueueService.Hosting;
@@ -17,12 +18,14 @@ public static partial class QueueServiceCollectionExtensions
     /// (<see cref="AddRedisQueue"/>) and handlers (<see cref="AddTaskHandler{THandler}"/>).
     /// Raises <see cref="HostOptions.ShutdownTimeout"/> to more than <see cref="WorkerOptions.WorstCaseStopTime"/>
     /// (grace period + time for cancelled handlers to stop + time to record their release), so the host
-    /// does not give up on the loop before it has handed its tasks back.
+    /// does not give up on the loop before it has handed its tasks back. Adds the <see cref="TaskSpool"/>
+    /// (<see cref="AddTaskSpool"/>): the loop deletes a task's files once it finishes for good.
     /// </summary>
     public static IServiceCollection AddQueueWorker(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.TryAddSingleton(TimeProvider.System);
+        services.AddTaskSpool(configuration);
         services.AddOptions<WorkerOptions>()
             .Bind(configuration.GetSection(WorkerOptions.Section))
             .ValidateDataAnnotations()
@@ -71,6 +74,7 @@ public static partial class QueueServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.TryAddSingleton(TimeProvider.System);
+        services.AddTaskSpool(configuration);
         services.AddOptions<MaintenanceOptions>()
             .Bind(configuration.GetSection(MaintenanceOptions.Section))
             .ValidateDataAnnotations()
@@ -78,6 +82,23 @@ public static partial class QueueServiceCollectionExtensions
         services.AddHostedService<LeaseReaper>();
         services.AddHostedService<ScheduledPromoter>();
         services.AddHostedService<RetentionSweeper>();
+        return services;
+    }
+
+    /// <summary>
+    /// Adds the <see cref="TaskSpool"/> with <see cref="SpoolOptions"/> (<c>Queue:SpoolDirectory</c>, env
+    /// <c>SPOOL_DIR</c>), validated at start. Safe to call more than once.
+    /// </summary>
+    public static IServiceCollection AddTaskSpool(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        if (services.Any(d => d.ServiceType == typeof(TaskSpool)))
+            return services;
+        services.AddOptions<SpoolOptions>()
+            .Bind(configuration.GetSection(SpoolOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<TaskSpool>();
         return services;
     }
 }

@@ -55,10 +55,11 @@ public sealed partial class QueueWorkerService
         FailOutcome? after = null;
         var outcome = await RecordAsync(lease, "fail", async ct => after = await _store.FailAsync(lease, failure, ct).ConfigureAwait(false),
             TaskOutcome.Failed, leaseLost).ConfigureAwait(false);
-        if (after is not null)
-            _logger.LogInformation("Task {TaskId} of queue {Queue} is now {Status} (retry at {RetryAt}) after attempt {Attempt} on worker {WorkerId}",
-                lease.TaskId, lease.Type, after.Status.ToWire(), after.RetryAt, lease.Attempt, lease.WorkerId);
-        return outcome;
+        if (after is null)
+            return outcome;
+        _logger.LogInformation("Task {TaskId} of queue {Queue} is now {Status} (retry at {RetryAt}) after attempt {Attempt} on worker {WorkerId}",
+            lease.TaskId, lease.Type, after.Status.ToWire(), after.RetryAt, lease.Attempt, lease.WorkerId);
+        return after.Status == QueueTaskStatus.Failed ? TaskOutcome.Failed : TaskOutcome.FailedWillRetry;
     }
 
     /// <summary>

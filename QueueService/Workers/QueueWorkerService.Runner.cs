@@ -28,6 +28,9 @@ public sealed partial class QueueWorkerService
         }
         finally
         {
+            // Only once the task is over for good: a retry, a hand-back or a lost lease needs the files again.
+            if (outcome is TaskOutcome.Completed or TaskOutcome.Failed or TaskOutcome.Cancelled)
+                _spool.Delete(lease.TaskId);
             _state.Finished(lease.TaskId, outcome);
         }
     }

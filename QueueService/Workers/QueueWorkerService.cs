@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using QueueService.Spool;
 using QueueService.Stores;
 
 namespace QueueService.Workers;
@@ -22,6 +23,7 @@ public sealed partial class QueueWorkerService : BackgroundService
     private const int MaxLeasePerCall = 1000;
 
     private readonly IQueueStore _store;
+    private readonly TaskSpool _spool;
     private readonly Dictionary<string, ITaskHandler> _handlers;
     private readonly WorkerOptions _options;
     private readonly WorkerState _state;
@@ -36,9 +38,10 @@ public sealed partial class QueueWorkerService : BackgroundService
     /// <summary>Creates the loop.</summary>
     /// <exception cref="InvalidOperationException">Two handlers claim the same queue.</exception>
     public QueueWorkerService(IQueueStore store, IEnumerable<ITaskHandler> handlers, IOptions<WorkerOptions> options,
-        WorkerState state, TimeProvider time, ILogger<QueueWorkerService> logger)
+        WorkerState state, TaskSpool spool, TimeProvider time, ILogger<QueueWorkerService> logger)
     {
         _store = store;
+        _spool = spool;
         _options = options.Value;
         _state = state;
         _time = time;

@@ -37,7 +37,7 @@ public sealed class WorkerState
         switch (outcome)
         {
             case TaskOutcome.Completed: Interlocked.Increment(ref _completed); break;
-            case TaskOutcome.Failed: Interlocked.Increment(ref _failed); break;
+            case TaskOutcome.Failed or TaskOutcome.FailedWillRetry: Interlocked.Increment(ref _failed); break;
             case TaskOutcome.Cancelled: Interlocked.Increment(ref _cancelled); break;
             case TaskOutcome.Released: Interlocked.Increment(ref _released); break;
             default: Interlocked.Increment(ref _lost); break;
@@ -49,7 +49,10 @@ public sealed class WorkerState
 internal enum TaskOutcome
 {
     Completed,
+    /// <summary>Failed for good: no retry is left, or the error is permanent.</summary>
     Failed,
+    /// <summary>Failed, and the store queued or scheduled it again.</summary>
+    FailedWillRetry,
     Cancelled,
     Released,
     Lost,

@@ -39,6 +39,12 @@ public sealed class QueueEnvironmentTests
     }
 
     [Fact]
+    public void Map_SetsTheSpoolDirectory_WhenSpoolDirIsGiven()
+    {
+        Map(("SPOOL_DIR", "/app/spool")).Should().Contain("Queue:SpoolDirectory", "/app/spool");
+    }
+
+    [Fact]
     public void Map_LeavesKeysOut_WhenVariablesAreUnsetOrBlank()
     {
         Map(("REDIS_URL", "  ")).Should().BeEmpty();

@@ -4,15 +4,17 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using QueueService.Maintenance;
+using QueueService.Spool;
 using QueueService.Stores;
 using QueueService.Stores.Memory;
 using QueueService.Tasks;
 using QueueService.Tests.Support;
+using QueueService.Tests.Workers;
 
 namespace QueueService.Tests.Maintenance;
 
 /// <summary>The loops run on a <see cref="FakeTimeProvider"/> shared with the real in-memory store: each poll advances time.</summary>
-public sealed class MaintenanceLoopTests
+public sealed class MaintenanceLoopTests : IDisposable
 {
     private const string Queue = "work";
     private static readonly TimeSpan Within = TimeSpan.FromSeconds(10);
@@ -20,7 +22,11 @@ public sealed class MaintenanceLoopTests
     private readonly FakeTimeProvider _time = new(DateTimeOffset.Parse("2026-01-01T00:00:00Z", CultureInfo.InvariantCulture));
     private readonly InMemoryQueueStore _store;
 
+    private readonly TaskSpool _spool = WorkerHarness.NewSpool();
+
     public MaintenanceLoopTests() => _store = new InMemoryQueueStore(new QueueStoreOptions(), _time);
+
+    public void Dispose() => Directory.Delete(_spool.Root, recursive: true);
 
     private static IOptions<MaintenanceOptions> Options(Action<MaintenanceOptions>? configure = null)
     {
@@ -42,7 +48,7 @@ public sealed class MaintenanceLoopTests
         var id = (await _store.EnqueueAsync(new NewTask(Queue, "{}"))).Id;
         await _store.LeaseAsync("crashed-worker", [Queue], 1, TimeSpan.FromSeconds(30));
         var logger = new ListLogger<LeaseReaper>();
-        using var reaper = new LeaseReaper(_store, Options(), _time, logger);
+        using var reaper = new LeaseReaper(_store, _spool, Options(), _time, logger);
         await reaper.StartAsync(CancellationToken.None);
 
         var task = await AdvanceUntilAsync(id, t => t?.Status == QueueTaskStatus.Queued, TimeSpan.FromSeconds(5), "the reaper should reclaim the expired lease");
@@ -54,12 +60,31 @@ public sealed class MaintenanceLoopTests
     }
 
     [Fact]
+    public async Task LeaseReaper_DeletesSpooledFilesOnlyOfTasksItFailsForGood_WhenLeasesExpire()
+    {
+        var last = (await _store.EnqueueAsync(new NewTask(Queue, "{}") { MaxRetries = 0 })).Id;
+        var retried = (await _store.EnqueueAsync(new NewTask(Queue, "{}") { MaxRetries = 1 })).Id;
+        await _store.LeaseAsync("crashed-worker", [Queue], 2, TimeSpan.FromSeconds(30));
+        var lastFolder = WorkerHarness.WriteSpoolFile(_spool, last);
+        var retriedFolder = WorkerHarness.WriteSpoolFile(_spool, retried);
+        using var reaper = new LeaseReaper(_store, _spool, Options(), _time, NullLogger<LeaseReaper>.Instance);
+        await reaper.StartAsync(CancellationToken.None);
+
+        await AdvanceUntilAsync(last, t => t?.Status == QueueTaskStatus.Failed, TimeSpan.FromSeconds(5), "no retry is left, so the reaper fails it");
+        await Eventually.TrueAsync(_ => Task.FromResult(!Directory.Exists(lastFolder)), Within, "the reaper deletes the files of a task it failed for good");
+        await reaper.StopAsync(CancellationToken.None);
+
+        (await _store.GetAsync(retried))!.Status.Should().BeOneOf(QueueTaskStatus.Queued, QueueTaskStatus.Scheduled);
+        Directory.Exists(retriedFolder).Should().BeTrue("a task that will run again still needs its files");
+    }
+
+    [Fact]
     public async Task LeaseReaper_KeepsGoing_WhenStoreFailsForAWhile()
     {
         var id = (await _store.EnqueueAsync(new NewTask(Queue, "{}"))).Id;
         await _store.LeaseAsync("crashed-worker", [Queue], 1, TimeSpan.FromSeconds(30));
         var (flaky, control) = FlakyStore.Wrap(_store, nameof(IQueueStore.ReapExpiredAsync), failures: 3);
-        using var reaper = new LeaseReaper(flaky, Options(), _time, NullLogger<LeaseReaper>.Instance);
+        using var reaper = new LeaseReaper(flaky, _spool, Options(), _time, NullLogger<LeaseReaper>.Instance);
         await reaper.StartAsync(CancellationToken.None);
 
         await AdvanceUntilAsync(id, t => t?.Status == QueueTaskStatus.Queued, TimeSpan.FromSeconds(5), "the reaper should recover after the outage");

@@ -1,6 +1,7 @@
 using QueueService.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using QueueService.Spool;
 using QueueService.Stores;
 using QueueService.Stores.Memory;
 using QueueService.Tasks;
@@ -8,7 +9,7 @@ using QueueService.Workers;
 
 namespace QueueService.Tests.Workers;
 
-/// <summary>A real <see cref="InMemoryQueueStore"/> and one <see cref="QueueWorkerService"/> over it, with short durations.</summary>
+/// <summary>A real <see cref="InMemoryQueueStore"/> and one <see cref="QueueWorkerService"/> over it, with short durations and a spool in a temp folder.</summary>
 internal sealed class WorkerHarness : IAsyncDisposable
 {
     public const string Queue = "work";
@@ -33,14 +34,30 @@ internal sealed class WorkerHarness : IAsyncDisposable
         var result = new WorkerOptionsValidator().Validate(null, Options);
         if (result.Failed) throw new InvalidOperationException(result.FailureMessage);
         Store = store ?? new InMemoryQueueStore(NoBackoffStoreOptions(), storeTime ?? TimeProvider.System);
+        Spool = NewSpool();
         Worker = new QueueWorkerService(Store, handlers, Microsoft.Extensions.Options.Options.Create(Options), State,
-            TimeProvider.System, NullLogger<QueueWorkerService>.Instance);
+            Spool, TimeProvider.System, NullLogger<QueueWorkerService>.Instance);
     }
 
     public WorkerOptions Options { get; }
     public IQueueStore Store { get; }
     public WorkerState State { get; } = new();
     public QueueWorkerService Worker { get; }
+    public TaskSpool Spool { get; }
+
+    /// <summary>A spool over a new temp folder; the caller deletes <see cref="TaskSpool.Root"/>.</summary>
+    public static TaskSpool NewSpool() =>
+        new(Microsoft.Extensions.Options.Options.Create(new SpoolOptions { SpoolDirectory = Directory.CreateTempSubdirectory("rq-spool-").FullName }),
+            NullLogger<TaskSpool>.Instance);
+
+    /// <summary>Writes a file into the task's spool folder, as the HTTP API does for an upload; returns the folder.</summary>
+    public static string WriteSpoolFile(TaskSpool spool, string taskId)
+    {
+        var folder = spool.FolderOf(taskId)!;
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "audio.wav"), "RIFF");
+        return folder;
+    }
 
     /// <summary>Retries become due at once, so a retry test needs no waiting for backoff.</summary>
     public static QueueStoreOptions NoBackoffStoreOptions() =>
@@ -68,5 +85,6 @@ internal sealed class WorkerHarness : IAsyncDisposable
     {
         if (_started && !_stopped) await Worker.StopAsync(CancellationToken.None);
         Worker.Dispose();
+        Directory.Delete(Spool.Root, recursive: true);
     }
 }

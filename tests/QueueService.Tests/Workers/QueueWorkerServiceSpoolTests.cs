@@ -1,0 +1,104 @@
+using QueueService.Tasks;
+using QueueService.Tests.Support;
+using QueueService.Workers;
+
+namespace QueueService.Tests.Workers;
+
+/// <summary>A task's spooled files go when it finishes for good, and stay while it may run again.</summary>
+public sealed class QueueWorkerServiceSpoolTests
+{
+    [Fact]
+    public async Task Execute_DeletesSpooledFiles_WhenTaskCompletes()
+    {
+        await using var harness = new WorkerHarness([new DelegateHandler(WorkerHarness.Queue, _ => Task.FromResult<string?>("1"))]);
+        var id = await harness.EnqueueAsync();
+        var folder = WorkerHarness.WriteSpoolFile(harness.Spool, id);
+        await harness.StartAsync();
+
+        await Eventually.TrueAsync(_ => Task.FromResult(harness.State.Completed == 1), WorkerHarness.Within, "the task should complete");
+
+        Directory.Exists(folder).Should().BeFalse("a completed task's files are deleted");
+    }
+
+    [Fact]
+    public async Task Execute_KeepsFilesBetweenRetriesAndDeletesThem_WhenTheLastAttemptFails()
+    {
+        string? folder = null;
+        var filesThereAtAttempt = new List<bool>();
+        var handler = new DelegateHandler(WorkerHarness.Queue, _ =>
+        {
+            lock (filesThereAtAttempt) filesThereAtAttempt.Add(File.Exists(Path.Combine(folder!, "audio.wav")));
+            throw new InvalidOperationException("engine crashed");
+        });
+        await using var harness = new WorkerHarness([handler]);
+        var id = await harness.EnqueueAsync(maxRetries: 2);
+        folder = WorkerHarness.WriteSpoolFile(harness.Spool, id);
+        await harness.StartAsync();
+
+        await harness.WaitForStatusAsync(id, QueueTaskStatus.Failed, "three failed attempts use up the retries");
+        await Eventually.TrueAsync(_ => Task.FromResult(harness.State.Failed == 3), WorkerHarness.Within, "the third failure should be counted");
+
+        filesThereAtAttempt.Should().Equal([true, true, true], "every retry still finds the input");
+        Directory.Exists(folder).Should().BeFalse("a task that failed for good has its files deleted");
+    }
+
+    [Fact]
+    public async Task Execute_DeletesSpooledFiles_WhenHandlerFailsPermanently()
+    {
+        var handler = new DelegateHandler(WorkerHarness.Queue, _ => throw new PermanentTaskException("not a WAV file"));
+        await using var harness = new WorkerHarness([handler]);
+        var id = await harness.EnqueueAsync(maxRetries: 3);
+        var folder = WorkerHarness.WriteSpoolFile(harness.Spool, id);
+        await harness.StartAsync();
+
+        await Eventually.TrueAsync(_ => Task.FromResult(harness.State.Failed == 1), WorkerHarness.Within, "the task should fail");
+
+        (await harness.Store.GetAsync(id))!.Status.Should().Be(QueueTaskStatus.Failed);
+        Directory.Exists(folder).Should().BeFalse("a permanent failure ends the task for good");
+    }
+
+    [Fact]
+    public async Task Execute_DeletesSpooledFiles_WhenUserCancelsWhileItRuns()
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handler = new DelegateHandler(WorkerHarness.Queue, async ctx =>
+        {
+            started.TrySetResult();
+            await Task.Delay(Timeout.Infinite, ctx.CancellationToken);
+            return null;
+        });
+        await using var harness = new WorkerHarness([handler]);
+        var id = await harness.EnqueueAsync();
+        var folder = WorkerHarness.WriteSpoolFile(harness.Spool, id);
+        await harness.StartAsync();
+        await started.Task.WaitAsync(WorkerHarness.Within);
+
+        await harness.Store.CancelAsync(id);
+        await Eventually.TrueAsync(_ => Task.FromResult(harness.State.Cancelled == 1), WorkerHarness.Within, "the handler should be stopped at the next heartbeat");
+
+        Directory.Exists(folder).Should().BeFalse("a cancelled task's files are deleted");
+    }
+
+    [Fact]
+    public async Task Stop_KeepsSpooledFiles_WhenTheTaskIsHandedBack()
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handler = new DelegateHandler(WorkerHarness.Queue, async ctx =>
+        {
+            started.TrySetResult();
+            await Task.Delay(Timeout.Infinite, ctx.CancellationToken);
+            return null;
+        });
+        await using var harness = new WorkerHarness([handler]);
+        var id = await harness.EnqueueAsync();
+        var folder = WorkerHarness.WriteSpoolFile(harness.Spool, id);
+        await harness.StartAsync();
+        await started.Task.WaitAsync(WorkerHarness.Within);
+
+        await harness.StopAsync().WaitAsync(WorkerHarness.Within);
+
+        harness.State.Released.Should().Be(1);
+        (await harness.Store.GetAsync(id))!.Status.Should().Be(QueueTaskStatus.Queued);
+        Directory.Exists(folder).Should().BeTrue("the next worker to lease the task needs its files");
+    }
+}
