@@ -1,4 +1,5 @@
 using QueueService.Tests.Support;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using QueueService.Stores;
@@ -18,7 +19,7 @@ internal sealed class WorkerHarness : IAsyncDisposable
     private bool _stopped;
 
     public WorkerHarness(IEnumerable<ITaskHandler> handlers, Action<WorkerOptions>? configure = null,
-        IQueueStore? store = null, TimeProvider? storeTime = null)
+        IQueueStore? store = null, TimeProvider? storeTime = null, ILogger<QueueWorkerService>? logger = null)
     {
         Options = new WorkerOptions
         {
@@ -34,7 +35,7 @@ internal sealed class WorkerHarness : IAsyncDisposable
         if (result.Failed) throw new InvalidOperationException(result.FailureMessage);
         Store = store ?? new InMemoryQueueStore(NoBackoffStoreOptions(), storeTime ?? TimeProvider.System);
         Worker = new QueueWorkerService(Store, handlers, Microsoft.Extensions.Options.Options.Create(Options), State,
-            TimeProvider.System, NullLogger<QueueWorkerService>.Instance);
+            TimeProvider.System, logger ?? NullLogger<QueueWorkerService>.Instance);
     }
 
     public WorkerOptions Options { get; }
