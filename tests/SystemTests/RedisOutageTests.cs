@@ -33,7 +33,7 @@ public sealed partial class RedisOutageTests
             ["Queue__Worker__LeaseDuration"] = "00:00:20",
         };
         var workerIds = new[] { "outage-1", "outage-2" };
-        foreach (var id in workerIds) await system.StartWorkerAsync(id, Queue, Concurrency, settings);
+        var workers = await system.StartWorkersAsync(workerIds, Queue, Concurrency, settings);
         var ids = await system.EnqueueAsync(Enumerable.Range(0, TaskCount)
             .Select(i => new NewTask(Queue, $$"""{"text": "Please wire the money, message {{i}}"}""") { Priority = i % 3 }).ToArray());
 
@@ -42,16 +42,15 @@ public sealed partial class RedisOutageTests
         system.Redis.Kill();
         before.Completed.Should().BeLessThan(TaskCount - 100, "Redis goes down mid-run, with work left to do");
         // The outage lasts until every worker has seen several of its registry refreshes fail.
-        foreach (var id in workerIds)
+        foreach (var (worker, id) in workers.Zip(workerIds))
         {
-            await system.Workers.Single(w => w.Lines.Any(l => l.Contains($"Worker {id} started", StringComparison.Ordinal)))
-                .WaitForLineAsync(l => l.Contains($"Registering worker {id} still failing ({PollsDuringOutage} in a row)", StringComparison.Ordinal),
-                    Patience, $"worker {id} should keep trying to reach Redis while it is down");
+            await worker.WaitForLineAsync(l => l.Contains($"Registering worker {id} still failing ({PollsDuringOutage} in a row)", StringComparison.Ordinal),
+                Patience, $"worker {id} should keep trying to reach Redis while it is down");
         }
         await system.Redis.StartAgainAsync();
 
         var counts = await system.WaitForFinishedAsync(TaskCount, Patience, "the workers should finish every task once Redis is back");
-        system.Workers.Should().OnlyContain(w => !w.HasExited, "a Redis outage must not end a worker process");
+        workers.Should().OnlyContain(w => !w.HasExited, "a Redis outage must not end a worker process");
         await system.StopWorkersAsync(QueueSystem.StartPatience);
 
         counts.Completed.Should().Be(TaskCount, "no task may fail or be lost: {0}", counts);
@@ -63,7 +62,7 @@ public sealed partial class RedisOutageTests
         tasks.Where(t => (t.Attempts > 1 || starts[t.Id] > 1) && !t.ErrorHistory.Any(e => e.Kind == TaskErrorKinds.LeaseExpired))
             .Should().BeEmpty("a second execution must come from a reclaimed lease, never from the outage itself");
 
-        foreach (var (worker, id) in system.Workers.Zip(workerIds))
+        foreach (var (worker, id) in workers.Zip(workerIds))
         {
             var lines = worker.Lines;
             lines.Count(l => l.Contains($"Registering worker {id} still failing", StringComparison.Ordinal))

@@ -25,7 +25,7 @@ public sealed class WorkerFleetTests
         await using var system = await QueueSystem.StartAsync();
         var workerIds = new[] { "fleet-1", "fleet-2", "fleet-3" };
         // All three run before the batch lands, so each competes for it from the first task on.
-        foreach (var id in workerIds) await system.StartWorkerAsync(id, Queue, concurrency: 2);
+        await system.StartWorkersAsync(workerIds, Queue, concurrency: 2);
         var random = new Random(300);
         var ids = await system.EnqueueAsync(Enumerable.Range(0, TaskCount).Select(i =>
             new NewTask(Queue, $$"""{"text": "{{Texts[i % Texts.Length]}} (#{{i}})"}""") { Priority = random.Next(0, 101) }).ToArray());

@@ -68,16 +68,26 @@ internal sealed class QueueSystem : IAsyncDisposable
     /// returns once it logged that its loop started.
     /// </summary>
     public async Task<WorkerProcess> StartWorkerAsync(string workerId, string queues, int concurrency,
+        IReadOnlyDictionary<string, string?>? environment = null) =>
+        (await StartWorkersAsync([workerId], queues, concurrency, environment))[0];
+
+    /// <summary>Starts one worker per id at once (see <see cref="StartWorkerAsync"/>); returns once all of them run.</summary>
+    public async Task<IReadOnlyList<WorkerProcess>> StartWorkersAsync(IReadOnlyList<string> workerIds, string queues, int concurrency,
         IReadOnlyDictionary<string, string?>? environment = null)
     {
         var env = new Dictionary<string, string?> { ["REDIS_URL"] = Redis.Url, [DebugLoopLogging] = "Debug" };
         foreach (var (key, value) in environment ?? new Dictionary<string, string?>()) env[key] = value;
-        var worker = WorkerProcess.Start(env, "--worker-id", workerId, "--queues", queues,
-            "--concurrency", concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        _workers.Add(worker);
-        await worker.WaitForLineAsync(line => line.Contains($"Worker {workerId} started on queues", StringComparison.Ordinal),
-            StartPatience, $"worker {workerId} should start its processing loop");
-        return worker;
+        var started = workerIds.Select(id =>
+        {
+            var worker = WorkerProcess.Start(env, "--worker-id", id, "--queues", queues,
+                "--concurrency", concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            _workers.Add(worker);
+            return (id, worker);
+        }).ToArray();
+        foreach (var (id, worker) in started)
+            await worker.WaitForLineAsync(line => line.Contains($"Worker {id} started on queues", StringComparison.Ordinal),
+                StartPatience, $"worker {id} should start its processing loop");
+        return started.Select(s => s.worker).ToArray();
     }
 
     /// <summary>
