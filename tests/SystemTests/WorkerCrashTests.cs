@@ -16,7 +16,9 @@ public sealed class WorkerCrashTests
         var api = await system.StartApiAsync(new Dictionary<string, string?> { ["Queue__Maintenance__ReapInterval"] = "00:00:00.500" });
         var settings = SlowTranscription.Engine(TimeSpan.FromSeconds(2)).With(new Dictionary<string, string?>
         {
-            ["Queue__Worker__LeaseDuration"] = "00:00:03",
+            // Short, so the test waits little for the reaper, yet five heartbeats long, so a busy machine
+            // does not make the surviving worker lose its own leases.
+            ["Queue__Worker__LeaseDuration"] = "00:00:05",
             ["Queue__Worker__HeartbeatInterval"] = "00:00:01",
         });
         var doomed = await system.StartWorkerAsync("doomed", SlowTranscription.Queue, concurrency: 1, settings);
