@@ -60,18 +60,8 @@ public sealed class QueueWorkerServiceSpoolTests
     [Fact]
     public async Task Execute_DeletesSpooledFiles_WhenUserCancelsWhileItRuns()
     {
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var handler = new DelegateHandler(WorkerHarness.Queue, async ctx =>
-        {
-            started.TrySetResult();
-            await Task.Delay(Timeout.Infinite, ctx.CancellationToken);
-            return null;
-        });
-        await using var harness = new WorkerHarness([handler]);
-        var id = await harness.EnqueueAsync();
-        var folder = WorkerHarness.WriteSpoolFile(harness.Spool, id);
-        await harness.StartAsync();
-        await started.Task.WaitAsync(WorkerHarness.Within);
+        var (harness, id, folder) = await StartRunningSpooledTaskAsync();
+        await using var _ = harness;
 
         await harness.Store.CancelAsync(id);
         await Eventually.TrueAsync(_ => Task.FromResult(harness.State.Cancelled == 1), WorkerHarness.Within, "the handler should be stopped at the next heartbeat");
@@ -82,6 +72,19 @@ public sealed class QueueWorkerServiceSpoolTests
     [Fact]
     public async Task Stop_KeepsSpooledFiles_WhenTheTaskIsHandedBack()
     {
+        var (harness, id, folder) = await StartRunningSpooledTaskAsync();
+        await using var _ = harness;
+
+        await harness.StopAsync().WaitAsync(WorkerHarness.Within);
+
+        harness.State.Released.Should().Be(1);
+        (await harness.Store.GetAsync(id))!.Status.Should().Be(QueueTaskStatus.Queued);
+        Directory.Exists(folder).Should().BeTrue("the next worker to lease the task needs its files");
+    }
+
+    /// <summary>A worker running one task with spooled files, whose handler waits until its token fires.</summary>
+    private static async Task<(WorkerHarness Harness, string TaskId, string Folder)> StartRunningSpooledTaskAsync()
+    {
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var handler = new DelegateHandler(WorkerHarness.Queue, async ctx =>
         {
@@ -89,16 +92,11 @@ public sealed class QueueWorkerServiceSpoolTests
             await Task.Delay(Timeout.Infinite, ctx.CancellationToken);
             return null;
         });
-        await using var harness = new WorkerHarness([handler]);
+        var harness = new WorkerHarness([handler]);
         var id = await harness.EnqueueAsync();
         var folder = WorkerHarness.WriteSpoolFile(harness.Spool, id);
         await harness.StartAsync();
         await started.Task.WaitAsync(WorkerHarness.Within);
-
-        await harness.StopAsync().WaitAsync(WorkerHarness.Within);
-
-        harness.State.Released.Should().Be(1);
-        (await harness.Store.GetAsync(id))!.Status.Should().Be(QueueTaskStatus.Queued);
-        Directory.Exists(folder).Should().BeTrue("the next worker to lease the task needs its files");
+        return (harness, id, folder);
     }
 }
