@@ -1,17 +1,12 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using QueueService.Spool;
 using QueueService.Stores;
 using QueueService.Tasks;
 
 namespace QueueService.Maintenance;
 
-/// <summary>
-/// Reclaims tasks whose lease expired (crashed or hung workers) every <see cref="MaintenanceOptions.ReapInterval"/>,
-/// and deletes the spooled files of those that thereby end for good (failed with no retry left, or cancelled):
-/// their worker is gone and will not.
-/// </summary>
-public sealed class LeaseReaper(IQueueStore store, TaskSpool spool, IOptions<MaintenanceOptions> options, TimeProvider time, ILogger<LeaseReaper> logger)
+/// <summary>Reclaims tasks whose lease expired (crashed or hung workers) every <see cref="MaintenanceOptions.ReapInterval"/>.</summary>
+public sealed class LeaseReaper(IQueueStore store, IOptions<MaintenanceOptions> options, TimeProvider time, ILogger<LeaseReaper> logger)
     : MaintenanceLoop(time, logger)
 {
     /// <inheritdoc/>
@@ -29,8 +24,6 @@ public sealed class LeaseReaper(IQueueStore store, TaskSpool spool, IOptions<Mai
         {
             logger.LogWarning("Reclaimed task {TaskId} of queue {Queue} from worker {WorkerId}: its lease expired during attempt {Attempt}; it is now {Status}",
                 task.TaskId, task.Type, task.WorkerId, task.Attempt, task.NewStatus.ToWire());
-            if (task.NewStatus.IsFinished())
-                spool.Delete(task.TaskId);
         }
     }
 }

@@ -21,6 +21,9 @@ public abstract class MaintenanceLoop : BackgroundService
         _logger = logger;
     }
 
+    /// <summary>The clock the loop runs on.</summary>
+    protected TimeProvider Time => _time;
+
     /// <summary>What the loop does, for logs (<c>Lease reaping</c>).</summary>
     protected abstract string Activity { get; }
 

@@ -5,9 +5,10 @@ namespace QueueService.Spool;
 
 /// <summary>
 /// The files that belong to one task: the folder <c>{SpoolDirectory}/{taskId}/</c>. The HTTP API writes
-/// an upload there before it enqueues the task; whoever sees the task finish for good (completed, failed
-/// with no retry left, cancelled) deletes the folder: the worker that recorded the outcome, or the lease
-/// reaper when it fails a task whose worker vanished. Between retries the files stay.
+/// an upload there before it enqueues the task. The folder goes when the task can never run again: the
+/// worker deletes it once it has recorded the task <c>completed</c> (a completed task cannot be retried);
+/// a failed or cancelled task may still be retried by an operator, so its folder stays until the
+/// retention sweep has purged the task (<see cref="SweepOrphans"/>). Between retries the files stay.
 /// </summary>
 public sealed class TaskSpool
 {
@@ -38,6 +39,29 @@ public sealed class TaskSpool
             || taskId.Contains(Path.AltDirectorySeparatorChar, StringComparison.Ordinal))
             return null;
         return Path.Combine(Root, taskId);
+    }
+
+    /// <summary>
+    /// Deletes the folders of tasks the store no longer holds (purged by retention, or never enqueued
+    /// after an upload), when older than <paramref name="minAge"/> so an upload whose enqueue is still
+    /// on its way is spared. Never throws for one folder; returns how many were deleted.
+    /// </summary>
+    public async Task<int> SweepOrphans(Func<string, CancellationToken, Task<bool>> taskExists, TimeSpan minAge, TimeProvider time,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(taskExists);
+        ArgumentNullException.ThrowIfNull(time);
+        if (!Directory.Exists(Root)) return 0;
+        var deleted = 0;
+        var cutoff = time.GetUtcNow().UtcDateTime - minAge;
+        foreach (var folder in Directory.EnumerateDirectories(Root))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var taskId = Path.GetFileName(folder);
+            if (Directory.GetLastWriteTimeUtc(folder) > cutoff || FolderOf(taskId) is null) continue;
+            if (!await taskExists(taskId, cancellationToken).ConfigureAwait(false) && Delete(taskId)) deleted++;
+        }
+        return deleted;
     }
 
     /// <summary>

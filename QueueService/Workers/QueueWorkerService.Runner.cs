@@ -28,8 +28,10 @@ public sealed partial class QueueWorkerService
         }
         finally
         {
-            // Only once the task is over for good: a retry, a hand-back or a lost lease needs the files again.
-            if (outcome is TaskOutcome.Completed or TaskOutcome.Failed or TaskOutcome.Cancelled)
+            // Only once the task can never run again: a failed or cancelled one may still be retried by an
+            // operator (the retention sweep deletes its files once it is purged); a retry, a hand-back or a
+            // lost lease needs the files again.
+            if (outcome is TaskOutcome.Completed)
                 _spool.Delete(lease.TaskId);
             _state.Finished(lease.TaskId, outcome);
         }

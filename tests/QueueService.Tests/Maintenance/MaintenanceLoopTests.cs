@@ -48,7 +48,7 @@ public sealed class MaintenanceLoopTests : IDisposable
         var id = (await _store.EnqueueAsync(new NewTask(Queue, "{}"))).Id;
         await _store.LeaseAsync("crashed-worker", [Queue], 1, TimeSpan.FromSeconds(30));
         var logger = new ListLogger<LeaseReaper>();
-        using var reaper = new LeaseReaper(_store, _spool, Options(), _time, logger);
+        using var reaper = new LeaseReaper(_store, Options(), _time, logger);
         await reaper.StartAsync(CancellationToken.None);
 
         var task = await AdvanceUntilAsync(id, t => t?.Status == QueueTaskStatus.Queued, TimeSpan.FromSeconds(5), "the reaper should reclaim the expired lease");
@@ -60,31 +60,12 @@ public sealed class MaintenanceLoopTests : IDisposable
     }
 
     [Fact]
-    public async Task LeaseReaper_DeletesSpooledFilesOnlyOfTasksItFailsForGood_WhenLeasesExpire()
-    {
-        var last = (await _store.EnqueueAsync(new NewTask(Queue, "{}") { MaxRetries = 0 })).Id;
-        var retried = (await _store.EnqueueAsync(new NewTask(Queue, "{}") { MaxRetries = 1 })).Id;
-        await _store.LeaseAsync("crashed-worker", [Queue], 2, TimeSpan.FromSeconds(30));
-        var lastFolder = WorkerHarness.WriteSpoolFile(_spool, last);
-        var retriedFolder = WorkerHarness.WriteSpoolFile(_spool, retried);
-        using var reaper = new LeaseReaper(_store, _spool, Options(), _time, NullLogger<LeaseReaper>.Instance);
-        await reaper.StartAsync(CancellationToken.None);
-
-        await AdvanceUntilAsync(last, t => t?.Status == QueueTaskStatus.Failed, TimeSpan.FromSeconds(5), "no retry is left, so the reaper fails it");
-        await Eventually.TrueAsync(_ => Task.FromResult(!Directory.Exists(lastFolder)), Within, "the reaper deletes the files of a task it failed for good");
-        await reaper.StopAsync(CancellationToken.None);
-
-        (await _store.GetAsync(retried))!.Status.Should().BeOneOf(QueueTaskStatus.Queued, QueueTaskStatus.Scheduled);
-        Directory.Exists(retriedFolder).Should().BeTrue("a task that will run again still needs its files");
-    }
-
-    [Fact]
     public async Task LeaseReaper_KeepsGoing_WhenStoreFailsForAWhile()
     {
         var id = (await _store.EnqueueAsync(new NewTask(Queue, "{}"))).Id;
         await _store.LeaseAsync("crashed-worker", [Queue], 1, TimeSpan.FromSeconds(30));
         var (flaky, control) = FlakyStore.Wrap(_store, nameof(IQueueStore.ReapExpiredAsync), failures: 3);
-        using var reaper = new LeaseReaper(flaky, _spool, Options(), _time, NullLogger<LeaseReaper>.Instance);
+        using var reaper = new LeaseReaper(flaky, Options(), _time, NullLogger<LeaseReaper>.Instance);
         await reaper.StartAsync(CancellationToken.None);
 
         await AdvanceUntilAsync(id, t => t?.Status == QueueTaskStatus.Queued, TimeSpan.FromSeconds(5), "the reaper should recover after the outage");
@@ -113,13 +94,43 @@ public sealed class MaintenanceLoopTests : IDisposable
         var id = (await _store.EnqueueAsync(new NewTask(Queue, "{}"))).Id;
         var lease = (await _store.LeaseAsync("w", [Queue], 1, TimeSpan.FromSeconds(30))).Single();
         await _store.CompleteAsync(lease, null);
-        using var sweeper = new RetentionSweeper(_store, Options(o => o.SweepInterval = TimeSpan.FromHours(1)), _time, NullLogger<RetentionSweeper>.Instance);
+        using var sweeper = new RetentionSweeper(_store, _spool, Options(o => o.SweepInterval = TimeSpan.FromHours(1)), _time, NullLogger<RetentionSweeper>.Instance);
         await sweeper.StartAsync(CancellationToken.None);
 
         (await _store.GetAsync(id)).Should().NotBeNull("a fresh result is kept");
         await AdvanceUntilAsync(id, t => t is null, TimeSpan.FromHours(12), "the sweeper should delete it after seven days");
         await sweeper.StopAsync(CancellationToken.None);
         (_time.GetUtcNow() - lease.CreatedAt).Should().BeGreaterThan(TimeSpan.FromDays(7));
+    }
+
+    [Fact]
+    public async Task RetentionSweeper_DeletesSpooledFilesOfPurgedTasksOnly_WhenTheyAreOldEnough()
+    {
+        var failed = (await _store.EnqueueAsync(new NewTask(Queue, "{}") { MaxRetries = 0 })).Id;
+        var lease = (await _store.LeaseAsync("w", [Queue], 1, TimeSpan.FromSeconds(30))).Single();
+        await _store.FailAsync(lease, new TaskFailure("engine crashed", IsRetryable: false));
+        var queued = (await _store.EnqueueAsync(new NewTask(Queue, "{}"))).Id;
+        // Folder times on the store's fake clock: the failed task's and the queued task's are old.
+        var failedFolder = WorkerHarness.WriteSpoolFile(_spool, failed);
+        var queuedFolder = WorkerHarness.WriteSpoolFile(_spool, queued);
+        Directory.SetLastWriteTimeUtc(failedFolder, _time.GetUtcNow().UtcDateTime);
+        Directory.SetLastWriteTimeUtc(queuedFolder, _time.GetUtcNow().UtcDateTime);
+        using var sweeper = new RetentionSweeper(_store, _spool, Options(o => o.SweepInterval = TimeSpan.FromHours(1)), _time, NullLogger<RetentionSweeper>.Instance);
+        await sweeper.StartAsync(CancellationToken.None);
+
+        Directory.Exists(failedFolder).Should().BeTrue("a failed task may still be retried by an operator until it is purged");
+        await AdvanceUntilAsync(failed, t => t is null, TimeSpan.FromHours(12), "the sweeper purges the failed task after seven days");
+        // An upload whose task is not enqueued yet: young, so spared.
+        var uploading = WorkerHarness.WriteSpoolFile(_spool, "upload-in-progress");
+        Directory.SetLastWriteTimeUtc(uploading, _time.GetUtcNow().UtcDateTime);
+        await Eventually.TrueAsync(_ =>
+        {
+            _time.Advance(TimeSpan.FromHours(1));
+            return Task.FromResult(!Directory.Exists(failedFolder));
+        }, Within, "the purged task's files go at the next sweep");
+        await sweeper.StopAsync(CancellationToken.None);
+
+        Directory.Exists(queuedFolder).Should().BeTrue("the store still holds that task");
     }
 
     [Fact]
@@ -134,7 +145,7 @@ public sealed class MaintenanceLoopTests : IDisposable
         await _store.CancelAsync(cancelled);
         // Far past the default retention of seven days: any retention above zero would purge all three.
         _time.Advance(TimeSpan.FromDays(30));
-        using var sweeper = new RetentionSweeper(_store, Options(o => o.Retention = TimeSpan.Zero), _time, NullLogger<RetentionSweeper>.Instance);
+        using var sweeper = new RetentionSweeper(_store, _spool, Options(o => o.Retention = TimeSpan.Zero), _time, NullLogger<RetentionSweeper>.Instance);
 
         var finished = new[] { completed, failed, cancelled };
         async Task<bool> AnyDeletedAsync(CancellationToken ct)

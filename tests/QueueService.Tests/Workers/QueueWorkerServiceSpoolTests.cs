@@ -4,7 +4,7 @@ using QueueService.Workers;
 
 namespace QueueService.Tests.Workers;
 
-/// <summary>A task's spooled files go when it finishes for good, and stay while it may run again.</summary>
+/// <summary>A task's spooled files go when it completes, and stay while it may run again (retries, hand-backs, an operator's retry of a failed or cancelled task).</summary>
 public sealed class QueueWorkerServiceSpoolTests
 {
     [Fact]
@@ -21,7 +21,7 @@ public sealed class QueueWorkerServiceSpoolTests
     }
 
     [Fact]
-    public async Task Execute_KeepsFilesBetweenRetriesAndDeletesThem_WhenTheLastAttemptFails()
+    public async Task Execute_KeepsFiles_BetweenRetriesAndAfterTheLastAttemptFails()
     {
         string? folder = null;
         var filesThereAtAttempt = new List<bool>();
@@ -39,11 +39,11 @@ public sealed class QueueWorkerServiceSpoolTests
         await Eventually.TrueAsync(_ => Task.FromResult(harness.State.Failed == 3), WorkerHarness.Within, "the third failure should be counted");
 
         filesThereAtAttempt.Should().Equal([true, true, true], "every retry still finds the input");
-        Directory.Exists(folder).Should().BeFalse("a task that failed for good has its files deleted");
+        Directory.Exists(folder).Should().BeTrue("an operator may still retry a failed task; the retention sweep deletes its files once it is purged");
     }
 
     [Fact]
-    public async Task Execute_DeletesSpooledFiles_WhenHandlerFailsPermanently()
+    public async Task Execute_KeepsSpooledFiles_WhenHandlerFailsPermanently()
     {
         var handler = new DelegateHandler(WorkerHarness.Queue, _ => throw new PermanentTaskException("not a WAV file"));
         await using var harness = new WorkerHarness([handler]);
@@ -54,11 +54,11 @@ public sealed class QueueWorkerServiceSpoolTests
         await Eventually.TrueAsync(_ => Task.FromResult(harness.State.Failed == 1), WorkerHarness.Within, "the task should fail");
 
         (await harness.Store.GetAsync(id))!.Status.Should().Be(QueueTaskStatus.Failed);
-        Directory.Exists(folder).Should().BeFalse("a permanent failure ends the task for good");
+        Directory.Exists(folder).Should().BeTrue("a failed task can be retried once its cause is fixed (a missing engine, say)");
     }
 
     [Fact]
-    public async Task Execute_DeletesSpooledFiles_WhenUserCancelsWhileItRuns()
+    public async Task Execute_KeepsSpooledFiles_WhenUserCancelsWhileItRuns()
     {
         var (harness, id, folder) = await StartRunningSpooledTaskAsync();
         await using var _ = harness;
@@ -66,7 +66,7 @@ public sealed class QueueWorkerServiceSpoolTests
         await harness.Store.CancelAsync(id);
         await Eventually.TrueAsync(_ => Task.FromResult(harness.State.Cancelled == 1), WorkerHarness.Within, "the handler should be stopped at the next heartbeat");
 
-        Directory.Exists(folder).Should().BeFalse("a cancelled task's files are deleted");
+        Directory.Exists(folder).Should().BeTrue("a cancelled task can still be retried");
     }
 
     [Fact]
