@@ -50,11 +50,13 @@ public sealed class GracefulShutdownTests
         var grace = TimeSpan.FromSeconds(1);
         var outcomeTimeout = TimeSpan.FromSeconds(5);
         await using var system = await QueueSystem.StartAsync();
-        var settings = SlowTranscription.Engine(TimeSpan.FromSeconds(4)).With(Grace(grace)).With(new Dictionary<string, string?>
+        var timeouts = new Dictionary<string, string?>
         {
             ["Queue__Worker__OutcomeTimeout"] = outcomeTimeout.ToString("c", CultureInfo.InvariantCulture),
-        });
-        var stopped = await system.StartWorkerAsync("stopped", SlowTranscription.Queue, concurrency: 1, settings);
+        };
+        // Far longer than the grace period, however slow the machine: the stopped worker must hand it back.
+        var stopped = await system.StartWorkerAsync("stopped", SlowTranscription.Queue, concurrency: 1,
+            SlowTranscription.Engine(TimeSpan.FromSeconds(60)).With(Grace(grace)).With(timeouts));
         var id = (await system.EnqueueAsync([SlowTranscription.NewTask()]))[0];
         await stopped.WaitForLineAsync(l => l.Contains($"Task {id} of queue transcription started", StringComparison.Ordinal), Patience,
             "the worker should start the task");
@@ -69,7 +71,8 @@ public sealed class GracefulShutdownTests
         handedBack.Status.Should().Be(QueueTaskStatus.Queued, "the unfinished task is back in line, not left to the reaper");
         handedBack.Attempts.Should().Be(0, "a graceful hand-back does not count as an attempt");
 
-        var successor = await system.StartWorkerAsync("successor", SlowTranscription.Queue, concurrency: 1, settings);
+        var successor = await system.StartWorkerAsync("successor", SlowTranscription.Queue, concurrency: 1,
+            SlowTranscription.Engine(TimeSpan.FromSeconds(1)).With(Grace(grace)).With(timeouts));
         await system.WaitForFinishedAsync(1, Patience, "another worker should run the handed-back task");
         await system.StopWorkersAsync(QueueSystem.StartPatience);
 

@@ -14,14 +14,17 @@ public sealed class WorkerCrashTests
         await using var system = await QueueSystem.StartAsync();
         // The lease reaper runs in the API process, as in production; the workers do not run maintenance.
         var api = await system.StartApiAsync(new Dictionary<string, string?> { ["Queue__Maintenance__ReapInterval"] = "00:00:00.500" });
-        var settings = SlowTranscription.Engine(TimeSpan.FromSeconds(2)).With(new Dictionary<string, string?>
+        var leases = new Dictionary<string, string?>
         {
             // Short, so the test waits little for the reaper, yet five heartbeats long, so a busy machine
             // does not make the surviving worker lose its own leases.
             ["Queue__Worker__LeaseDuration"] = "00:00:05",
             ["Queue__Worker__HeartbeatInterval"] = "00:00:01",
-        });
-        var doomed = await system.StartWorkerAsync("doomed", SlowTranscription.Queue, concurrency: 1, settings);
+        };
+        var settings = SlowTranscription.Engine(TimeSpan.FromSeconds(2)).With(leases);
+        // The doomed worker's task outlasts any stall before the kill, so it cannot finish and start another.
+        var doomed = await system.StartWorkerAsync("doomed", SlowTranscription.Queue, concurrency: 1,
+            SlowTranscription.Engine(TimeSpan.FromSeconds(120)).With(leases));
         var ids = await system.EnqueueAsync([SlowTranscription.NewTask(), SlowTranscription.NewTask(), SlowTranscription.NewTask()]);
 
         var startLine = await doomed.WaitForLineAsync(l => l.Contains("started on worker doomed", StringComparison.Ordinal), Patience,
