@@ -57,6 +57,10 @@ internal sealed class RedisScripts
         RegisterWorker = Load("registerWorker");
         UnregisterWorker = Load("unregisterWorker");
         ListWorkers = Load("listWorkers");
+        ExportMeta = Load("exportMeta");
+        ExportPage = Load("exportPage");
+        ImportTasks = Load("importTasks");
+        ImportMeta = Load("importMeta");
     }
 
     private readonly Dictionary<LuaScript, string> _names = new(ReferenceEqualityComparer.Instance);
@@ -65,6 +69,10 @@ internal sealed class RedisScripts
     public string NameOf(LuaScript script) => _names.GetValueOrDefault(script, "?");
 
     public LuaScript Enqueue { get; }
+    public LuaScript ExportMeta { get; }
+    public LuaScript ExportPage { get; }
+    public LuaScript ImportTasks { get; }
+    public LuaScript ImportMeta { get; }
     public LuaScript Lease { get; }
     public LuaScript Heartbeat { get; }
     public LuaScript Progress { get; }
