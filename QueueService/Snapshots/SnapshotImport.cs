@@ -49,6 +49,16 @@ internal static class SnapshotImport
     /// <summary>The creation sequence to index a task by in <c>all</c>: its own, else its run sequence.</summary>
     public static long CreatedSeqOf(SnapshotTask task) => task.CreatedSeq > 0 ? task.CreatedSeq : task.Seq;
 
+    /// <summary>Checks the arguments of <see cref="IQueueStore.TryLockAsync"/> and returns the ttl in whole milliseconds (at least 1).</summary>
+    /// <exception cref="QueueStoreException"><see cref="StoreError.Invalid"/> naming the argument.</exception>
+    public static long ValidateLock(string name, string owner, TimeSpan ttl)
+    {
+        if (string.IsNullOrWhiteSpace(name)) throw QueueStoreException.Invalid("name", "a lock name is required.");
+        if (string.IsNullOrWhiteSpace(owner)) throw QueueStoreException.Invalid("owner", "a lock owner is required.");
+        if (ttl <= TimeSpan.Zero || ttl > TimeSpan.FromDays(1)) throw QueueStoreException.Invalid("ttl", $"the ttl must be within (0, 1 day]; got {ttl}.");
+        return Math.Max(1, (long)Math.Ceiling(ttl.TotalMilliseconds));
+    }
+
     private static SnapshotTask Copy(SnapshotTask t) => new()
     {
         Id = t.Id, Type = t.Type, PayloadJson = t.PayloadJson, Priority = t.Priority, Status = t.Status,

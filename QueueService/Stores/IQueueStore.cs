@@ -179,4 +179,14 @@ public interface IQueueStore
     /// </summary>
     /// <exception cref="QueueStoreException"><see cref="StoreError.Invalid"/> for a task the store could not hold (an unknown status, a bad queue name, an empty id; field <c>tasks</c>, the message names the task); nothing of that step is stored.</exception>
     Task<Snapshots.ImportResult> ImportAsync(Snapshots.StoreSnapshot snapshot, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Takes the named lock for <paramref name="owner"/>, or renews it when <paramref name="owner"/> holds
+    /// it already, until <paramref name="ttl"/> from now; it is free again once that passes unrenewed
+    /// (Redis: <c>SET NX PX</c>). Several processes sharing one store use it so that one of them does a
+    /// periodic job (the backup). The in-memory store is one process: its lock only orders its callers.
+    /// </summary>
+    /// <returns>True when <paramref name="owner"/> holds the lock now.</returns>
+    /// <exception cref="QueueStoreException"><see cref="StoreError.Invalid"/> for an empty name or owner, or a <paramref name="ttl"/> outside (0, 1 day].</exception>
+    Task<bool> TryLockAsync(string name, string owner, TimeSpan ttl, CancellationToken cancellationToken = default);
 }

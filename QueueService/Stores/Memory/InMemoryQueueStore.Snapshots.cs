@@ -100,6 +100,23 @@ public sealed partial class InMemoryQueueStore
         return new ImportResult(imported, skipped, requeued);
     }
 
+    private readonly Dictionary<string, (string Owner, long ExpiresAtMs)> _locks = new(StringComparer.Ordinal);
+
+    /// <inheritdoc/>
+    public Task<bool> TryLockAsync(string name, string owner, TimeSpan ttl, CancellationToken cancellationToken = default)
+    {
+        var ttlMs = SnapshotImport.ValidateLock(name, owner, ttl);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            var now = NowMs();
+            if (_locks.TryGetValue(name, out var held) && held.ExpiresAtMs > now && held.Owner != owner)
+                return Task.FromResult(false);
+            _locks[name] = (owner, now + ttlMs);
+            return Task.FromResult(true);
+        }
+    }
+
     private static SnapshotTask ToSnapshot(StoredTask t) => new()
     {
         Id = t.Id, Type = t.Type, PayloadJson = t.PayloadJson, Priority = t.Priority, Status = t.Status.ToWire(),

@@ -79,6 +79,14 @@ public sealed partial class RedisQueueStore
         return new ImportResult(imported, skipped, requeued);
     }
 
+    /// <inheritdoc/>
+    public async Task<bool> TryLockAsync(string name, string owner, TimeSpan ttl, CancellationToken cancellationToken = default)
+    {
+        var ttlMs = SnapshotImport.ValidateLock(name, owner, ttl);
+        var held = await EvalAsync(_scripts.TryLock, new TryLockArgs(_keys.Lock(name), owner, ttlMs), cancellationToken).ConfigureAwait(false);
+        return (long)held == 1;
+    }
+
     private static void AddImportArgs(List<RedisValue> args, SnapshotTask t)
     {
         static RedisValue Opt(long? v) => v is { } n ? n : "";

@@ -52,3 +52,6 @@ internal sealed record ExportMetaArgs(RedisKey ns);
 
 /// <summary>exportPage.lua.</summary>
 internal sealed record ExportPageArgs(RedisKey ns, string afterSeq, int limit);
+
+/// <summary>tryLock.lua.</summary>
+internal sealed record TryLockArgs(RedisKey lockKey, string owner, long ttlMs);

@@ -61,6 +61,7 @@ internal sealed class RedisScripts
         ExportPage = Load("exportPage");
         ImportTasks = Load("importTasks");
         ImportMeta = Load("importMeta");
+        TryLock = Load("tryLock");
     }
 
     private readonly Dictionary<LuaScript, string> _names = new(ReferenceEqualityComparer.Instance);
@@ -73,6 +74,7 @@ internal sealed class RedisScripts
     public LuaScript ExportPage { get; }
     public LuaScript ImportTasks { get; }
     public LuaScript ImportMeta { get; }
+    public LuaScript TryLock { get; }
     public LuaScript Lease { get; }
     public LuaScript Heartbeat { get; }
     public LuaScript Progress { get; }

@@ -1,6 +1,7 @@
 using QueueService.Snapshots;
 using QueueService.Stores;
 using QueueService.Tasks;
+using QueueService.Tests.Support;
 
 namespace QueueService.Tests.Stores.Contract;
 
@@ -178,6 +179,27 @@ public abstract partial class QueueStoreContractTests
         {
             await DisposeStoreAsync(target);
         }
+    }
+
+    [Fact]
+    public async Task TryLock_GivesTheLockToOneOwnerUntilItsTtlRunsOut_WhenTwoContend()
+    {
+        (await Store.TryLockAsync("backup", "api-1", ShortLease)).Should().BeTrue();
+        (await Store.TryLockAsync("backup", "api-2", ShortLease)).Should().BeFalse("api-1 holds it");
+        (await Store.TryLockAsync("backup", "api-1", ShortLease)).Should().BeTrue("the holder renews it");
+        (await Store.TryLockAsync("other", "api-2", ShortLease)).Should().BeTrue("locks are per name");
+
+        await Eventually.TrueAsync(ct => Store.TryLockAsync("backup", "api-2", LongLease, ct), Patience,
+            "once api-1 stops renewing, the lock frees after its ttl");
+        (await Store.TryLockAsync("backup", "api-1", ShortLease)).Should().BeFalse("api-2 holds it now");
+    }
+
+    [Fact]
+    public async Task TryLock_RefusesEmptyNamesOwnersAndBadTtls()
+    {
+        await AssertInvalidAsync("name", () => Store.TryLockAsync(" ", "api-1", LongLease));
+        await AssertInvalidAsync("owner", () => Store.TryLockAsync("backup", "", LongLease));
+        await AssertInvalidAsync("ttl", () => Store.TryLockAsync("backup", "api-1", TimeSpan.Zero));
     }
 
     private static async Task DisposeStoreAsync(IQueueStore store)
