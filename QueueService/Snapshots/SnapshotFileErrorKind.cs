@@ -21,6 +21,6 @@ public enum SnapshotFileErrorKind
     ChecksumMismatch,
     /// <summary>The body passed its checksum but is not a MessagePack <see cref="StoreSnapshot"/>.</summary>
     UndecodableBody,
-    /// <summary>The file could not be read at all (an I/O or permission error); set by the snapshot directory, never by <see cref="SnapshotFile"/>.</summary>
+    /// <summary>The file could not be read at all (an I/O or permission error); set by <see cref="SnapshotDirectory"/>, never by <see cref="SnapshotFile"/>.</summary>
     Unreadable,
 }
