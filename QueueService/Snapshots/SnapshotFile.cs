@@ -93,9 +93,9 @@ public static class SnapshotFile
             bodyChecksum = body.Complete();
             bodyLength = body.Length;
             if (body.UncompressedLength is not (>= 0 and <= MaxUncompressedBytes))
-                throw new InvalidOperationException(
-                    $"The snapshot ({snapshot.Tasks.Count} tasks) is {body.UncompressedLength?.ToString(CultureInfo.InvariantCulture) ?? "over 2 GiB"} bytes once "
-                    + $"decompressed; a snapshot file holds at most {MaxUncompressedBytes} (SnapshotFile.MaxUncompressedBytes), so it was not written whole.");
+                throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                    $"The snapshot ({snapshot.Tasks.Count} tasks) takes {(body.UncompressedLength is { } bytes ? $"{bytes} bytes" : "far more than 2 GiB")} "
+                    + $"decompressed; a snapshot file holds at most {MaxUncompressedBytes} (SnapshotFile.MaxUncompressedBytes). Discard what was written."));
         }
 
         Magic.CopyTo(header);
