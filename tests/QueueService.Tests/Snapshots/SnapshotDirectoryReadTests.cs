@@ -192,13 +192,13 @@ public sealed class SnapshotDirectoryReadTests
             case "cut in the header": return whole[..20];
             case "PNG": return [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, 0x49, 0x48, 0x44, 0x52];
             case "JSON": return Encoding.UTF8.GetBytes("{\"tasks\":[]}");
-            case "bit flipped in the header": return SnapshotFileTests.FlipBit(whole, 15 * 8 + 3);
+            case "bit flipped in the header": return SnapshotSamples.FlipBit(whole, 15 * 8 + 3);
             case "cut in the body": return whole[..(whole.Length / 2)];
             case "appended to": return [.. whole, 0x0A];
-            case "bit flipped in the body": return SnapshotFileTests.FlipBit(whole, (whole.Length - 1) * 8);
-            case "verified body of another shape": return SnapshotFileTests.FileWithBody([0x92, 0x01, 0x02]);
+            case "bit flipped in the body": return SnapshotSamples.FlipBit(whole, (whole.Length - 1) * 8);
+            case "verified body of another shape": return SnapshotSamples.FileWithBody([0x92, 0x01, 0x02]);
             case "future version":
-                var future = SnapshotFileTests.FileWithBody(whole[32..], version: 2);
+                var future = SnapshotSamples.FileWithBody(whole[32..], version: 2);
                 BinaryPrimitives.ReadUInt16LittleEndian(future.AsSpan(10)).Should().Be(2);
                 return future;
             default: throw new ArgumentOutOfRangeException(nameof(bad), bad, null);

@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
 using MessagePack;
 using MessagePack.Resolvers;
 using QueueService.Snapshots;
@@ -93,4 +95,24 @@ internal static class SnapshotSamples
         MessagePackSerializer.Serialize(snapshot, MessagePackSerializerOptions.Standard.WithResolver(StandardResolver.Instance));
 
     public static SnapshotReadResult Read(byte[] file) => SnapshotFile.Read(new MemoryStream(file, writable: false));
+
+    /// <summary>A file with a correct version-<paramref name="version"/> header (the documented layout) over any body.</summary>
+    public static byte[] FileWithBody(byte[] body, ushort version = 1)
+    {
+        var file = new byte[32 + body.Length];
+        "RQSNAP\r\n\u001a\n"u8.CopyTo(file);
+        BinaryPrimitives.WriteUInt16LittleEndian(file.AsSpan(10), version);
+        BinaryPrimitives.WriteUInt64LittleEndian(file.AsSpan(12), (ulong)body.Length);
+        BinaryPrimitives.WriteUInt64LittleEndian(file.AsSpan(20), XxHash3.HashToUInt64(body));
+        BinaryPrimitives.WriteUInt32LittleEndian(file.AsSpan(28), Crc32.HashToUInt32(file.AsSpan(0, 28)));
+        body.CopyTo(file, 32);
+        return file;
+    }
+
+    public static byte[] FlipBit(byte[] file, int bit)
+    {
+        var copy = file.ToArray();
+        copy[bit / 8] ^= (byte)(1 << (bit % 8));
+        return copy;
+    }
 }
