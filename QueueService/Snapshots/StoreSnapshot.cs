@@ -4,7 +4,7 @@ namespace QueueService.Snapshots;
 
 /// <summary>
 /// A store's whole state at one time, as written to a backup file (the body after the header, see
-/// <c>SnapshotFile</c>). Explicit integer keys: a key is never reused or renumbered; a new
+/// <see cref="SnapshotFile"/>). Explicit integer keys: a key is never reused or renumbered; a new
 /// field takes the next key, and readers of an older body see its default.
 /// </summary>
 [MessagePackObject]
@@ -72,7 +72,7 @@ public sealed class SnapshotTask
     [Key(20)] public string? ResultJson { get; set; }
     /// <summary>The last error message.</summary>
     [Key(21)] public string? LastError { get; set; }
-    /// <summary>Errors</summary>
+    /// <summary>The error history, oldest first.</summary>
     [Key(22)] public List<SnapshotTaskError> Errors { get; set; } = [];
     /// <summary>The sequence number the task was created with (list order); 0 when the store keeps none.</summary>
     [Key(23)] public long CreatedSeq { get; set; }
@@ -88,7 +88,7 @@ public sealed class SnapshotTaskError
     [Key(1)] public string Message { get; set; } = "";
     /// <summary>When it happened.</summary>
     [Key(2)] public long AtMs { get; set; }
-    /// <summary><c>error</c>, <c>timeout</c> or <c>lease-expired</c>.</summary>
+    /// <summary>A <see cref="Tasks.TaskErrorKinds"/> value: <c>error</c>, <c>timeout</c>, <c>lease-expired</c>, …</summary>
     [Key(3)] public string Kind { get; set; } = "";
 }
 
@@ -104,6 +104,6 @@ public sealed class SnapshotQueueStats
     [Key(2)] public long Failed { get; set; }
     /// <summary>The moving average of processing time (ms) behind the wait estimate; null before the first completion.</summary>
     [Key(3)] public double? AverageProcessingMs { get; set; }
-    /// <summary>Tasks ever enqueued.</summary>
+    /// <summary>Tasks ever enqueued on it.</summary>
     [Key(4)] public long Enqueued { get; set; }
 }
