@@ -39,7 +39,7 @@ internal static class SnapshotSamples
         ],
         Queues =
         [
-            new SnapshotQueueStats { Type = "transcription", Completed = 10, Failed = 2, AverageProcessingMs = 1234.5 },
+            new SnapshotQueueStats { Type = "transcription", Completed = 10, Failed = 2, AverageProcessingMs = 1234.5, Enqueued = 15 },
             new SnapshotQueueStats { Type = "risk-detection", Completed = 0, Failed = 0, AverageProcessingMs = null },
         ],
     };
