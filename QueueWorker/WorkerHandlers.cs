@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using QueueService.Hosting;
 using QueueWorker.Handlers.RiskDetection;
+using QueueWorker.Handlers.Transcription;
 
 namespace QueueWorker;
 
@@ -14,6 +15,9 @@ public static class WorkerHandlers
     /// <summary>
     /// Registers every domain handler. The risk lexicon is loaded and validated here, so a bad one
     /// stops the host at start with a message naming the entry, not the first task that needs it.
+    /// Transcription options (<c>Queue:Transcription</c>) are validated when the host starts
+    /// (<see cref="Microsoft.Extensions.Options.OptionsValidationException"/>); a missing recogniser is only
+    /// a warning then (<see cref="TranscriptionStartupCheck"/>).
     /// </summary>
     /// <exception cref="RiskLexiconException">The configured lexicon is invalid.</exception>
     /// <exception cref="IOException">The configured lexicon file cannot be read.</exception>
@@ -34,6 +38,7 @@ public static class WorkerHandlers
         }
         services.AddSingleton(new RiskScorer(lexicon));
         services.AddTaskHandler<RiskDetectionHandler>();
+        services.AddTranscription(configuration);
         return services;
     }
 }

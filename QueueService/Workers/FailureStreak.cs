@@ -7,7 +7,11 @@ namespace QueueService.Workers;
 /// Logs a repeating failure once when it starts and once when it ends, so a store outage reads as
 /// two lines, not one per poll. Used by one loop at a time (not thread-safe).
 /// </summary>
-internal sealed class FailureStreak(ILogger logger, TimeProvider time, string activity)
+/// <param name="logger">Where the two lines go (the repeats go at Debug).</param>
+/// <param name="time">The clock for the streak's duration.</param>
+/// <param name="activity">What fails, as the lines' subject: <c>Leasing for worker w1</c>.</param>
+/// <param name="retry">What happens meanwhile, ending the first line (default <c>retrying with backoff</c>).</param>
+internal sealed class FailureStreak(ILogger logger, TimeProvider time, string activity, string retry = "retrying with backoff")
 {
     private long? _startedAt;
     private int _failures;
@@ -25,9 +29,9 @@ internal sealed class FailureStreak(ILogger logger, TimeProvider time, string ac
         }
         _startedAt = time.GetTimestamp();
         if (exception is QueueStoreException { Error: StoreError.Unavailable })
-            logger.LogWarning(exception, "{Activity} paused: the store is unavailable; retrying with backoff", activity);
+            logger.LogWarning(exception, "{Activity} paused: the store is unavailable; {Retry}", activity, retry);
         else
-            logger.LogError(exception, "{Activity} failed; retrying with backoff", activity);
+            logger.LogError(exception, "{Activity} failed; {Retry}", activity, retry);
     }
 
     public void Succeeded()

@@ -54,8 +54,10 @@ public sealed partial class QueueWorkerService
         // the handler winds down and while recording retries, so the reaper does not hand the task to
         // another worker meanwhile.
         var heartbeat = HeartbeatAsync(lease, userCancel, leaseLost, stopHeartbeat.Token);
+        var progressFailures = new FailureStreak(_logger, _time, $"Progress reports of task {lease.TaskId} of queue {lease.Type} on worker {lease.WorkerId}",
+            "reports are dropped until one is recorded");
         var context = new TaskContext(lease.TaskId, lease.Type, lease.PayloadJson, lease.Attempt, lease.MaxRetries, lease.WorkerId,
-            (progress, ct) => ReportProgressAsync(lease, progress, leaseLost, ct), taskToken.Token);
+            (progress, ct) => ReportProgressAsync(lease, progress, leaseLost, progressFailures, ct), taskToken.Token);
         _logger.LogDebug("Task {TaskId} of queue {Queue} started on worker {WorkerId} (attempt {Attempt})",
             lease.TaskId, lease.Type, lease.WorkerId, lease.Attempt);
 
@@ -121,6 +123,10 @@ public sealed partial class QueueWorkerService
     private async Task HeartbeatAsync(TaskLease lease, CancellationTokenSource userCancel, CancellationTokenSource leaseLost, CancellationToken stop)
     {
         using var timer = new PeriodicTimer(_options.HeartbeatInterval, _time);
+        // Once when heartbeats start failing and once when one gets through: an outage is one warning per
+        // task, not one per heartbeat.
+        var failures = new FailureStreak(_logger, _time, $"Heartbeats of task {lease.TaskId} of queue {lease.Type} on worker {lease.WorkerId}",
+            "renewing the lease at each heartbeat while it lasts");
         try
         {
             while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
@@ -128,6 +134,7 @@ public sealed partial class QueueWorkerService
                 try
                 {
                     var beat = await _store.HeartbeatAsync(lease, _options.LeaseDuration, stop).ConfigureAwait(false);
+                    failures.Succeeded();
                     if (beat.IsCancelRequested && !userCancel.IsCancellationRequested)
                     {
                         _logger.LogInformation("Task {TaskId} of queue {Queue}: cancel requested; stopping its handler on worker {WorkerId}", lease.TaskId, lease.Type, lease.WorkerId);
@@ -151,7 +158,7 @@ public sealed partial class QueueWorkerService
                 {
                     // Keep trying: the lease lasts LeaseDuration, several heartbeats; if it runs out meanwhile
                     // the next heartbeat that gets through answers LeaseNotHeld.
-                    _logger.LogWarning(ex, "Heartbeat of task {TaskId} of queue {Queue} failed on worker {WorkerId}", lease.TaskId, lease.Type, lease.WorkerId);
+                    failures.Failed(ex);
                 }
             }
         }
@@ -165,11 +172,14 @@ public sealed partial class QueueWorkerService
         }
     }
 
-    private async Task ReportProgressAsync(TaskLease lease, TaskProgress progress, CancellationTokenSource leaseLost, CancellationToken cancellationToken)
+    private async Task ReportProgressAsync(TaskLease lease, TaskProgress progress, CancellationTokenSource leaseLost, FailureStreak failures,
+        CancellationToken cancellationToken)
     {
         try
         {
             await _store.ReportProgressAsync(lease, progress, cancellationToken).ConfigureAwait(false);
+            // A handler may report from several threads; the streak is not thread-safe.
+            lock (failures) failures.Succeeded();
         }
         catch (QueueStoreException ex) when (ex.Error is StoreError.LeaseNotHeld or StoreError.NotFound)
         {
@@ -178,9 +188,8 @@ public sealed partial class QueueWorkerService
         }
         catch (QueueStoreException ex) when (ex.Error is StoreError.Unavailable)
         {
-            // Progress is advisory: an outage must not fail work that is otherwise going well.
-            _logger.LogWarning(ex, "Progress of task {TaskId} of queue {Queue} not recorded on worker {WorkerId}: the store is unavailable",
-                lease.TaskId, lease.Type, lease.WorkerId);
+            // Progress is advisory: an outage must not fail work that is otherwise going well. Logged once per outage.
+            lock (failures) failures.Failed(ex);
         }
     }
 

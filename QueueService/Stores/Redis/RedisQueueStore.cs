@@ -109,8 +109,10 @@ public sealed partial class RedisQueueStore : IQueueStore, IAsyncDisposable
 
     /// <summary>
     /// The one place client failures become refusals (<see cref="Classify"/>): <see cref="StoreError.Unavailable"/>
-    /// (logged at Warning: the caller retries) or <see cref="StoreError.Internal"/> (logged at Error with the
-    /// script: retrying cannot help). Cancellation and our own refusals pass through.
+    /// (logged at Debug only: the caller retries and reports the outage itself, once when it starts and once
+    /// when it ends; a Warning here made every failed poll of every loop a warning with a stack trace) or
+    /// <see cref="StoreError.Internal"/> (logged at Error with the script: retrying cannot help). Cancellation
+    /// and our own refusals pass through.
     /// </summary>
     private async Task<T> GuardAsync<T>(string operation, Func<Task<T>> call)
     {
@@ -126,7 +128,7 @@ public sealed partial class RedisQueueStore : IQueueStore, IAsyncDisposable
                 throw new QueueStoreException(StoreError.Internal,
                     $"Redis rejected {operation} (a bug or a misconfigured server; retrying cannot help): {ex.Message}", inner: ex);
             }
-            _logger.LogWarning(ex, "Redis store {Prefix} unavailable during {Script}: {Reason}", _keys.Prefix, operation, ex.Message);
+            _logger.LogDebug(ex, "Redis store {Prefix} unavailable during {Script}: {Reason}", _keys.Prefix, operation, ex.Message);
             throw new QueueStoreException(StoreError.Unavailable, $"Redis is unavailable: {ex.Message}", inner: ex);
         }
     }

@@ -1,4 +1,5 @@
 using QueueService.Tests.Support;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using QueueService.Spool;
@@ -19,7 +20,7 @@ internal sealed class WorkerHarness : IAsyncDisposable
     private bool _stopped;
 
     public WorkerHarness(IEnumerable<ITaskHandler> handlers, Action<WorkerOptions>? configure = null,
-        IQueueStore? store = null, TimeProvider? storeTime = null)
+        IQueueStore? store = null, TimeProvider? storeTime = null, ILogger<QueueWorkerService>? logger = null)
     {
         Options = new WorkerOptions
         {
@@ -36,7 +37,7 @@ internal sealed class WorkerHarness : IAsyncDisposable
         Store = store ?? new InMemoryQueueStore(NoBackoffStoreOptions(), storeTime ?? TimeProvider.System);
         Spool = NewSpool();
         Worker = new QueueWorkerService(Store, handlers, Microsoft.Extensions.Options.Options.Create(Options), State,
-            Spool, TimeProvider.System, NullLogger<QueueWorkerService>.Instance);
+            Spool, TimeProvider.System, logger ?? NullLogger<QueueWorkerService>.Instance);
     }
 
     public WorkerOptions Options { get; }

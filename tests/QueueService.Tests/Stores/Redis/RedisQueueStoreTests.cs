@@ -86,8 +86,8 @@ public sealed class RedisQueueStoreTests(RedisServerFixture redis, ITestOutputHe
         (await other.EnsureEpochAsync()).Should().NotBe(epoch);
     }
 
-    [Fact]
-    public async Task Operations_FailUnavailable_WhenRedisIsUnreachable()
+    /// <summary>A connection to a loopback port nobody listens on, failing fast.</summary>
+    private static async Task<ConnectionMultiplexer> ConnectToNobodyAsync()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -99,7 +99,13 @@ public sealed class RedisQueueStoreTests(RedisServerFixture redis, ITestOutputHe
         options.AsyncTimeout = 500;
         options.SyncTimeout = 500;
         options.BacklogPolicy = BacklogPolicy.FailFast;
-        await using var dead = await ConnectionMultiplexer.ConnectAsync(options);
+        return await ConnectionMultiplexer.ConnectAsync(options);
+    }
+
+    [Fact]
+    public async Task Operations_FailUnavailable_WhenRedisIsUnreachable()
+    {
+        await using var dead = await ConnectToNobodyAsync();
         await using var store = new RedisQueueStore(dead, new RedisStoreOptions(), new QueueStoreOptions());
         var clock = Stopwatch.StartNew();
 
@@ -109,6 +115,22 @@ public sealed class RedisQueueStoreTests(RedisServerFixture redis, ITestOutputHe
         (await enqueue.Should().ThrowAsync<QueueStoreException>()).Which.Error.Should().Be(StoreError.Unavailable);
         (await get.Should().ThrowAsync<QueueStoreException>()).Which.Error.Should().Be(StoreError.Unavailable);
         clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(10), "a dead Redis must fail fast, not hang");
+    }
+
+    [Fact]
+    public async Task Operations_LogUnavailableAtDebugOnly_WhenRedisIsUnreachable()
+    {
+        await using var dead = await ConnectToNobodyAsync();
+        var log = new ListLogger<RedisQueueStore>();
+        await using var store = new RedisQueueStore(dead, new RedisStoreOptions(), new QueueStoreOptions(), logger: log);
+
+        for (var poll = 0; poll < 3; poll++)
+            await store.Invoking(s => s.LeaseAsync("w1", ["a"], 1, Lease)).Should().ThrowAsync<QueueStoreException>();
+
+        // Every caller retries and reports the outage once when it starts and once when it ends (FailureStreak);
+        // a warning here too would make each failed poll of each loop a warning with a stack trace.
+        log.Entries.Should().HaveCount(3).And.OnlyContain(e => e.Level == Microsoft.Extensions.Logging.LogLevel.Debug,
+            "an outage is the caller's to report, once");
     }
 
     [Fact]
