@@ -69,7 +69,8 @@ public sealed partial class BackupService : BackgroundService, IHostedLifecycleS
             var clock = Stopwatch.StartNew();
             var snapshot = await _store.ExportAsync(cancellationToken).ConfigureAwait(false);
             var exportMs = clock.ElapsedMilliseconds;
-            var written = _files.Write(snapshot, cancellationToken);
+            // Encoding and writing block for seconds at a million tasks: off the caller's thread (a request, the host).
+            var written = await Task.Run(() => _files.Write(snapshot, cancellationToken), cancellationToken).ConfigureAwait(false);
             var result = new BackupResult(written.Path, written.Tasks, written.Bytes, clock.ElapsedMilliseconds);
             LastBackupAt = _time.GetUtcNow();
             LogBackup(reason, result.File, result.Tasks, result.Bytes, exportMs, result.DurationMs);
