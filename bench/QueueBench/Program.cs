@@ -1,3 +1,4 @@
+using System.Runtime;
 using QueueBench;
 using QueueService.Hosting;
 using QueueService.Stores;
@@ -10,12 +11,13 @@ using StackExchange.Redis;
 // Starts its own redis-server on a loopback port unless --redis host:port is given.
 var settings = BenchSettings.Parse(args);
 Console.WriteLine($"# QueueBench — {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, " +
-                  $".NET {Environment.Version}, " + (settings.Snapshots
+                  $".NET {Environment.Version}, {(GCSettings.IsServerGC ? "server" : "workstation")} GC ({GCSettings.LatencyMode}), " + (settings.Snapshots
                       ? $"snapshots of {string.Join(", ", settings.SnapshotSizes.Select(s => s.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)))} tasks"
                       : $"N = {settings.N}, latency probes = {settings.LatencySamples}"));
 
 LocalRedisServer? localRedis = null;
 ConnectionMultiplexer? connection = null;
+ConnectionMultiplexer? admin = null;
 var results = new List<StoreFigures>();
 var snapshots = new List<SnapshotFigures>();
 try
@@ -24,7 +26,7 @@ try
     {
         var options = new QueueStoreOptions();
         Task<IQueueStore> Create(string name) => Task.FromResult<IQueueStore>(new InMemoryQueueStore(options, TimeProvider.System));
-        if (settings.Snapshots) snapshots.Add(await new SnapshotBench("memory", Create, _ => Task.CompletedTask, settings).RunAsync());
+        if (settings.Snapshots) snapshots.Add(await new SnapshotBench("memory", Create, _ => Task.CompletedTask, serverCommandMs: null, settings).RunAsync());
         else results.Add(await new StoreBench("memory", Create, settings).RunAsync());
     }
     if (settings.Stores.Contains("redis"))
@@ -41,7 +43,14 @@ try
         var multiplexer = connection;
         RedisStoreOptions OptionsOf(string name) => new() { Namespace = $"bench-{run}-{name}" };
         Task<IQueueStore> Create(string name) => Task.FromResult<IQueueStore>(new RedisQueueStore(multiplexer, OptionsOf(name), new QueueStoreOptions(), TimeProvider.System));
-        if (settings.Snapshots) snapshots.Add(await new SnapshotBench("redis", Create, name => RedisNamespaces.DropAsync(multiplexer, OptionsOf(name)), settings).RunAsync());
+        if (settings.Snapshots)
+        {
+            // A second connection for INFO (an admin command to the client), so the store's stays as in production.
+            admin = await ConnectionMultiplexer.ConnectAsync($"{redisConfiguration},allowAdmin=true");
+            var stats = admin;
+            snapshots.Add(await new SnapshotBench("redis", Create, name => RedisBenchServer.DropNamespaceAsync(multiplexer, OptionsOf(name)),
+                () => RedisBenchServer.ScriptTimeMsAsync(stats), settings).RunAsync());
+        }
         else results.Add(await new StoreBench("redis", Create, settings).RunAsync());
         var server = connection.GetServer(connection.GetEndPoints()[0]);
         Console.WriteLine();
@@ -53,6 +62,7 @@ try
 finally
 {
     if (connection is not null) await connection.DisposeAsync();
+    if (admin is not null) await admin.DisposeAsync();
     if (localRedis is not null) await localRedis.DisposeAsync();
 }
 

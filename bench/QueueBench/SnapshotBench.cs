@@ -11,7 +11,9 @@ namespace QueueBench;
 /// store (the restored count must equal the original's, or the bench fails); then, on the largest size,
 /// how long single enqueues stall while a backup runs. Snapshot files go to a temp folder, deleted after.
 /// </summary>
-internal sealed class SnapshotBench(string storeName, Func<string, Task<IQueueStore>> createStore, Func<string, Task> dropStore, BenchSettings settings)
+/// <param name="serverCommandMs">For a store with a server of its own (Redis): the server's total time in scripts so far, in ms.</param>
+internal sealed class SnapshotBench(string storeName, Func<string, Task<IQueueStore>> createStore, Func<string, Task> dropStore,
+    Func<Task<double>>? serverCommandMs, BenchSettings settings)
 {
     /// <summary>The probe's pause between two enqueues: steady traffic, not a flat-out loop that would add
     /// hundreds of thousands of tasks to the memory store during the backup and take one of the two cores from it.</summary>
@@ -136,10 +138,13 @@ internal sealed class SnapshotBench(string storeName, Func<string, Task<IQueueSt
         });
         // Let the probe reach its steady pace before the backup starts.
         await Task.Delay(TimeSpan.FromMilliseconds(200));
+        var (gcPause, gen2, serverMs) = (GC.GetTotalPauseDuration(), GC.CollectionCount(2), serverCommandMs is null ? 0 : await serverCommandMs());
         var start = TimeProvider.System.GetTimestamp();
         if (backup is not null) await Task.Run(backup);
         else await Task.Delay(window is { } w && w > MinimumProbeWindow ? w : MinimumProbeWindow);
         var end = TimeProvider.System.GetTimestamp();
+        var gc = new GcFigures((GC.GetTotalPauseDuration() - gcPause).TotalMilliseconds, GC.CollectionCount(2) - gen2);
+        double? serverBusyMs = serverCommandMs is null ? null : await serverCommandMs() - serverMs;
         await stop.CancelAsync();
         await probe;
 
@@ -150,7 +155,7 @@ internal sealed class SnapshotBench(string storeName, Func<string, Task<IQueueSt
             .DefaultIfEmpty(double.NaN).Max();
         return new StallFigures(storeName, size, backup is not null, latencies.Count, Percentiles.Of(latencies, 50),
             Percentiles.Of(latencies, 99), latencies.Count == 0 ? double.NaN : latencies.Max(), longestGap,
-            TimeProvider.System.GetElapsedTime(start, end).TotalMilliseconds);
+            TimeProvider.System.GetElapsedTime(start, end).TotalMilliseconds, gc, serverBusyMs);
     }
 
     /// <summary>Starts each phase from a collected heap, so one phase's garbage is not another's pause.</summary>
@@ -182,5 +187,12 @@ internal sealed record RestoreFigures(string Store, int Tasks, double ReadMs, do
     public double TotalMs => ReadMs + ImportMs;
 }
 
-/// <summary>Single enqueues during a backup of a store of <paramref name="Tasks"/> tasks, or during as long without one.</summary>
-internal sealed record StallFigures(string Store, int Tasks, bool DuringBackup, int Calls, double P50Ms, double P99Ms, double MaxMs, double LongestGapMs, double WindowMs);
+/// <summary>
+/// Single enqueues during a backup of a store of <paramref name="Tasks"/> tasks, or during as long without one;
+/// with this process's garbage collections and the server's time in scripts (Redis) over the same window.
+/// </summary>
+internal sealed record StallFigures(string Store, int Tasks, bool DuringBackup, int Calls, double P50Ms, double P99Ms, double MaxMs,
+    double LongestGapMs, double WindowMs, GcFigures Gc, double? ServerBusyMs);
+
+/// <summary>Garbage collections over a window: total pause in milliseconds and how many were full (gen2).</summary>
+internal sealed record GcFigures(double PauseMs, int Gen2Count);

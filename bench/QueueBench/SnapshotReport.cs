@@ -23,9 +23,11 @@ internal static class SnapshotReport
         if (stalls.Count > 0)
         {
             var stall = new Table($"Single enqueues during a backup of {Count(stalls.Max(s => s.Tasks))} tasks (ms; one call at a time, 1 ms apart)",
-                "store", "backup running", "window (s)", "calls", "p50", "p99", "max (longest stall)", "longest gap between calls");
+                "store", "backup running", "window (s)", "calls", "p50", "p99", "max (longest stall)", "longest gap between calls",
+                "GC pauses in window (total)", "full GCs", "Redis busy in scripts");
             foreach (var s in stalls)
-                stall.Add(s.Store, s.DuringBackup ? "yes" : "no", s.WindowMs / 1000, Count(s.Calls), s.P50Ms, s.P99Ms, s.MaxMs, s.LongestGapMs);
+                stall.Add(s.Store, s.DuringBackup ? "yes" : "no", s.WindowMs / 1000, Count(s.Calls), s.P50Ms, s.P99Ms, s.MaxMs, s.LongestGapMs,
+                    s.Gc.PauseMs, s.Gc.Gen2Count, s.ServerBusyMs is { } busy ? $"{busy.ToString("N0", CultureInfo.InvariantCulture)} ({busy / s.WindowMs:P0})" : "n/a");
             stall.Print();
         }
 
