@@ -7,7 +7,8 @@ namespace QueueService.Hosting;
 /// The one place that reads the seed's environment variables and maps them to configuration keys:
 /// <c>REDIS_URL</c> → <c>Queue:Redis:Configuration</c>, <c>MAX_PROCESSING_TIME</c> (seconds) →
 /// <c>Queue:Worker:MaxProcessingTime</c>, <c>BACKUP_INTERVAL</c> (seconds) → <c>Queue:Snapshots:BackupInterval</c>,
-/// <c>QUEUE_SERVICE_URL</c> → <c>Queue:Client:BaseAddress</c>, <c>SPOOL_DIR</c> → <c>Queue:SpoolDirectory</c>;
+/// <c>QUEUE_SERVICE_URL</c> → <c>Queue:Client:BaseAddress</c>, <c>SPOOL_DIR</c> → <c>Queue:SpoolDirectory</c>,
+/// <c>BACKUP_DIR</c> → <c>Queue:Snapshots:Directory</c>;
 /// and <c>PATH</c>, to find executables. No other code reads the environment.
 /// </summary>
 public static class QueueEnvironment
@@ -22,6 +23,8 @@ public static class QueueEnvironment
     public const string QueueServiceUrl = "QUEUE_SERVICE_URL";
     /// <summary>The folder of tasks' input files, shared by the API and the workers.</summary>
     public const string SpoolDir = "SPOOL_DIR";
+    /// <summary>The folder of backup snapshots.</summary>
+    public const string BackupDir = "BACKUP_DIR";
 
     private const int DefaultRedisPort = 6379;
 
@@ -64,6 +67,8 @@ public static class QueueEnvironment
             map["Queue:Client:BaseAddress"] = serviceUrl;
         if (Read(getVariable, SpoolDir) is { } spool)
             map["Queue:SpoolDirectory"] = spool;
+        if (Read(getVariable, BackupDir) is { } backupDir)
+            map["Queue:Snapshots:Directory"] = backupDir;
         return map;
     }
 

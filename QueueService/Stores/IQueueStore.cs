@@ -148,4 +148,45 @@ public interface IQueueStore
     /// <summary>The live workers (registered, and refreshed within their ttl), ordered by id (ordinal). Expired entries are removed on the way.</summary>
     /// <returns>The workers, each with the fields of its last registration; empty when none is live.</returns>
     Task<IReadOnlyList<WorkerInfo>> ListWorkersAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The store's epoch: a random id written when its state began (Redis: the first time the namespace
+    /// is initialised; memory: when the store was made). A snapshot carries it, so a restart can tell
+    /// "the store still holds the state this snapshot came from" from "the store lost it".
+    /// </summary>
+    /// <returns>The epoch, or null when the store holds none (a Redis namespace never initialised, or flushed).</returns>
+    Task<string?> GetEpochAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Reads the whole state for a backup: the epoch, the sequence, every task with every field, and
+    /// each queue's counters and moving average. Tasks are read in pages in creation order, each page
+    /// one atomic read (Redis: one script of at most 1,000 tasks; memory: one short hold of the lock),
+    /// so the queue is never stopped for the whole export: every task is exact as of its page, each
+    /// appears once, and one created or purged meanwhile may or may not be in it.
+    /// </summary>
+    Task<Snapshots.StoreSnapshot> ExportAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Loads a snapshot into the store, for a restore. Every task whose id the store does not hold is
+    /// created with all its fields, its run order (<see cref="Snapshots.SnapshotTask.Seq"/>) and its
+    /// indexes; a task that was <c>processing</c> comes back <c>queued</c> at its place, its lease gone
+    /// and its attempt not counted, as a hand-back at shutdown would leave it; a scheduled one keeps its
+    /// due time. A task the store already holds is left exactly as it is: nothing is duplicated or
+    /// overwritten. The sequence rises to at least the highest in the snapshot, a queue's counters and
+    /// average are taken from the snapshot when the store has none, and the store takes the snapshot's
+    /// epoch when it holds none (memory: when it holds no task yet). Applied in steps of at most 1,000
+    /// tasks; an interruption leaves the earlier steps, and importing again completes it.
+    /// </summary>
+    /// <exception cref="QueueStoreException"><see cref="StoreError.Invalid"/> for a task the store could not hold (an unknown status, a bad queue name, an empty id; field <c>tasks</c>, the message names the task); nothing of that step is stored.</exception>
+    Task<Snapshots.ImportResult> ImportAsync(Snapshots.StoreSnapshot snapshot, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Takes the named lock for <paramref name="owner"/>, or renews it when <paramref name="owner"/> holds
+    /// it already, until <paramref name="ttl"/> from now; it is free again once that passes unrenewed
+    /// (Redis: <c>SET NX PX</c>). Several processes sharing one store use it so that one of them does a
+    /// periodic job (the backup). The in-memory store is one process: its lock only orders its callers.
+    /// </summary>
+    /// <returns>True when <paramref name="owner"/> holds the lock now.</returns>
+    /// <exception cref="QueueStoreException"><see cref="StoreError.Invalid"/> for an empty name or owner, or a <paramref name="ttl"/> outside (0, 1 day].</exception>
+    Task<bool> TryLockAsync(string name, string owner, TimeSpan ttl, CancellationToken cancellationToken = default);
 }

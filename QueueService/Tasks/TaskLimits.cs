@@ -63,6 +63,9 @@ public static partial class TaskLimits
     [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,63}$")]
     private static partial Regex QueueNamePattern();
 
+    /// <summary>True for a task id a submitter may choose: 1–<see cref="MaxIdLength"/> letters, digits, <c>.</c>, <c>_</c>, <c>-</c>.</summary>
+    public static bool IsValidTaskId(string? id) => id is { Length: > 0 and <= MaxIdLength } && IdPattern().IsMatch(id);
+
     [GeneratedRegex("^[A-Za-z0-9._-]+$")]
     private static partial Regex IdPattern();
 
@@ -84,7 +87,7 @@ public static partial class TaskLimits
     {
         ArgumentNullException.ThrowIfNull(task);
         ValidateQueueName(task.Type);
-        if (task.Id is not null && (task.Id.Length is 0 or > MaxIdLength || !IdPattern().IsMatch(task.Id)))
+        if (task.Id is not null && !IsValidTaskId(task.Id))
             throw QueueStoreException.Invalid("id", $"a task id must be 1-{MaxIdLength} characters of letters, digits, '.', '_' or '-'.");
         if (!Tasks.Priority.IsValid(task.Priority))
             throw QueueStoreException.Invalid("priority", $"priority must be between {Tasks.Priority.Min} and {Tasks.Priority.Max}; got {task.Priority}.");

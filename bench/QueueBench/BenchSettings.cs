@@ -2,8 +2,12 @@ using System.Globalization;
 
 namespace QueueBench;
 
-/// <summary>Command-line settings: <c>--n 20000 --depths 10000,100000,1000000 --stores memory,redis --latency 500 --redis host:port</c>.</summary>
-internal sealed record BenchSettings(int N, int LatencySamples, IReadOnlyList<int> Depths, IReadOnlyList<string> Stores, string? RedisConfiguration)
+/// <summary>
+/// Command-line settings: <c>--n 20000 --depths 10000,100000,1000000 --stores memory,redis --latency 500 --redis host:port</c>;
+/// <c>--snapshots</c> runs the backup/restore bench instead, at <c>--snapshot-sizes 10000,100000,1000000</c> tasks.
+/// </summary>
+internal sealed record BenchSettings(int N, int LatencySamples, IReadOnlyList<int> Depths, IReadOnlyList<string> Stores, string? RedisConfiguration,
+    bool Snapshots, IReadOnlyList<int> SnapshotSizes)
 {
     public static BenchSettings Parse(string[] args)
     {
@@ -12,6 +16,8 @@ internal sealed record BenchSettings(int N, int LatencySamples, IReadOnlyList<in
         IReadOnlyList<int> depths = [10_000, 100_000, 1_000_000];
         IReadOnlyList<string> stores = ["memory", "redis"];
         string? redis = null;
+        var snapshots = false;
+        IReadOnlyList<int> snapshotSizes = [10_000, 100_000, 1_000_000];
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -22,10 +28,13 @@ internal sealed record BenchSettings(int N, int LatencySamples, IReadOnlyList<in
                 case "--depths": depths = Next().Split(',').Select(d => int.Parse(d, CultureInfo.InvariantCulture)).ToArray(); break;
                 case "--stores": stores = Next().Split(','); break;
                 case "--redis": redis = Next(); break;
-                case "--quick": n = 5_000; latency = 200; depths = [10_000, 100_000]; break;
+                case "--snapshots": snapshots = true; break;
+                case "--snapshot-sizes": snapshotSizes = Next().Split(',').Select(d => int.Parse(d, CultureInfo.InvariantCulture)).ToArray(); break;
+                case "--quick": n = 5_000; latency = 200; depths = [10_000, 100_000]; snapshotSizes = [2_000, 20_000]; break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }
-        return new BenchSettings(n, latency, depths, stores, redis);
+        if (snapshotSizes.Any(size => size < 1)) throw new ArgumentException("--snapshot-sizes must be positive");
+        return new BenchSettings(n, latency, depths, stores, redis, snapshots, snapshotSizes);
     }
 }

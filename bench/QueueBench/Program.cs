@@ -1,3 +1,4 @@
+using System.Runtime;
 using QueueBench;
 using QueueService.Hosting;
 using QueueService.Stores;
@@ -5,21 +6,28 @@ using QueueService.Stores.Memory;
 using QueueService.Stores.Redis;
 using StackExchange.Redis;
 
-// QueueBench: throughput, idle latency and cost against queue depth for both stores, printed as
-// markdown tables. Starts its own redis-server on a loopback port unless --redis host:port is given.
+// QueueBench: throughput, idle latency and cost against queue depth for both stores, or with
+// --snapshots backup, restore and enqueue stalls during a backup, printed as markdown tables.
+// Starts its own redis-server on a loopback port unless --redis host:port is given.
 var settings = BenchSettings.Parse(args);
 Console.WriteLine($"# QueueBench — {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, " +
-                  $".NET {Environment.Version}, N = {settings.N}, latency probes = {settings.LatencySamples}");
+                  $".NET {Environment.Version}, {(GCSettings.IsServerGC ? "server" : "workstation")} GC ({GCSettings.LatencyMode}), " + (settings.Snapshots
+                      ? $"snapshots of {string.Join(", ", settings.SnapshotSizes.Select(s => s.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)))} tasks"
+                      : $"N = {settings.N}, latency probes = {settings.LatencySamples}"));
 
 LocalRedisServer? localRedis = null;
 ConnectionMultiplexer? connection = null;
+ConnectionMultiplexer? admin = null;
 var results = new List<StoreFigures>();
+var snapshots = new List<SnapshotFigures>();
 try
 {
     if (settings.Stores.Contains("memory"))
     {
         var options = new QueueStoreOptions();
-        results.Add(await new StoreBench("memory", _ => Task.FromResult<IQueueStore>(new InMemoryQueueStore(options, TimeProvider.System)), settings).RunAsync());
+        Task<IQueueStore> Create(string name) => Task.FromResult<IQueueStore>(new InMemoryQueueStore(options, TimeProvider.System));
+        if (settings.Snapshots) snapshots.Add(await new SnapshotBench("memory", Create, _ => Task.CompletedTask, serverCommandMs: null, settings).RunAsync());
+        else results.Add(await new StoreBench("memory", Create, settings).RunAsync());
     }
     if (settings.Stores.Contains("redis"))
     {
@@ -33,17 +41,30 @@ try
         connection = await ConnectionMultiplexer.ConnectAsync(redisConfiguration);
         var run = Guid.NewGuid().ToString("N")[..8];
         var multiplexer = connection;
-        results.Add(await new StoreBench("redis", name => Task.FromResult<IQueueStore>(new RedisQueueStore(multiplexer,
-            new RedisStoreOptions { Namespace = $"bench-{run}-{name}" }, new QueueStoreOptions(), TimeProvider.System)), settings).RunAsync());
+        RedisStoreOptions OptionsOf(string name) => new() { Namespace = $"bench-{run}-{name}" };
+        Task<IQueueStore> Create(string name) => Task.FromResult<IQueueStore>(new RedisQueueStore(multiplexer, OptionsOf(name), new QueueStoreOptions(), TimeProvider.System));
+        if (settings.Snapshots)
+        {
+            // A second connection for INFO (an admin command to the client), so the store's stays as in production.
+            admin = await ConnectionMultiplexer.ConnectAsync($"{redisConfiguration},allowAdmin=true");
+            var stats = admin;
+            snapshots.Add(await new SnapshotBench("redis", Create, name => RedisBenchServer.DropNamespaceAsync(multiplexer, OptionsOf(name)),
+                () => RedisBenchServer.ScriptTimeMsAsync(stats), settings).RunAsync());
+        }
+        else results.Add(await new StoreBench("redis", Create, settings).RunAsync());
         var server = connection.GetServer(connection.GetEndPoints()[0]);
         Console.WriteLine();
-        Console.WriteLine($"Redis {server.Version} at {redisConfiguration}; reference: {RedisReference.EvalShaOpsPerSecond(redisConfiguration)}");
+        Console.WriteLine(settings.Snapshots
+            ? $"Redis {server.Version} at {redisConfiguration}"
+            : $"Redis {server.Version} at {redisConfiguration}; reference: {RedisReference.EvalShaOpsPerSecond(redisConfiguration)}");
     }
 }
 finally
 {
     if (connection is not null) await connection.DisposeAsync();
+    if (admin is not null) await admin.DisposeAsync();
     if (localRedis is not null) await localRedis.DisposeAsync();
 }
 
-Report.Print(results, settings);
+if (settings.Snapshots) SnapshotReport.Print(snapshots);
+else Report.Print(results, settings);

@@ -87,6 +87,26 @@ internal sealed class RankedSet
         return -1;
     }
 
+    /// <summary>How many members score at most <paramref name="score"/>: the ascending rank of the first member above it.</summary>
+    public int CountAtOrBelow(long score)
+    {
+        var count = 0;
+        var node = _root;
+        while (node is not null)
+        {
+            if (node.Score <= score)
+            {
+                count += Size(node.Left) + 1;
+                node = node.Right;
+            }
+            else
+            {
+                node = node.Left;
+            }
+        }
+        return count;
+    }
+
     /// <summary>The member at a 0-based ascending rank.</summary>
     /// <exception cref="ArgumentOutOfRangeException">Outside [0, Count).</exception>
     public RankedEntry ElementAt(int rank)

@@ -40,6 +40,9 @@ internal sealed class RedisKeys
     public RedisKey Workers { get; }
     public RedisChannel WakeChannel { get; }
 
+    /// <summary>A named lock (<see cref="IQueueStore.TryLockAsync"/>).</summary>
+    public RedisKey Lock(string name) => Prefix + "lock:" + name;
+
     /// <summary>The hash of one task.</summary>
     public RedisKey Task(string taskId) => Prefix + "t:" + taskId;
 

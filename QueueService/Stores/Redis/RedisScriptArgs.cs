@@ -46,3 +46,12 @@ internal sealed record RegisterWorkerArgs(RedisKey workersKey, RedisKey workerKe
 internal sealed record UnregisterWorkerArgs(RedisKey workersKey, RedisKey workerKey, string workerId);
 
 #pragma warning restore IDE1006
+
+/// <summary>exportMeta.lua.</summary>
+internal sealed record ExportMetaArgs(RedisKey ns);
+
+/// <summary>exportPage.lua.</summary>
+internal sealed record ExportPageArgs(RedisKey ns, string afterSeq, int limit);
+
+/// <summary>tryLock.lua.</summary>
+internal sealed record TryLockArgs(RedisKey lockKey, string owner, long ttlMs);

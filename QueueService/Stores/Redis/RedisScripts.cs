@@ -57,6 +57,11 @@ internal sealed class RedisScripts
         RegisterWorker = Load("registerWorker");
         UnregisterWorker = Load("unregisterWorker");
         ListWorkers = Load("listWorkers");
+        ExportMeta = Load("exportMeta");
+        ExportPage = Load("exportPage");
+        ImportTasks = Load("importTasks");
+        ImportMeta = Load("importMeta");
+        TryLock = Load("tryLock");
     }
 
     private readonly Dictionary<LuaScript, string> _names = new(ReferenceEqualityComparer.Instance);
@@ -65,6 +70,11 @@ internal sealed class RedisScripts
     public string NameOf(LuaScript script) => _names.GetValueOrDefault(script, "?");
 
     public LuaScript Enqueue { get; }
+    public LuaScript ExportMeta { get; }
+    public LuaScript ExportPage { get; }
+    public LuaScript ImportTasks { get; }
+    public LuaScript ImportMeta { get; }
+    public LuaScript TryLock { get; }
     public LuaScript Lease { get; }
     public LuaScript Heartbeat { get; }
     public LuaScript Progress { get; }

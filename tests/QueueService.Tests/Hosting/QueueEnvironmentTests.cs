@@ -45,6 +45,12 @@ public sealed class QueueEnvironmentTests
     }
 
     [Fact]
+    public void Map_SetsTheBackupDirectory_WhenBackupDirIsGiven()
+    {
+        Map(("BACKUP_DIR", "/app/backups")).Should().Contain("Queue:Snapshots:Directory", "/app/backups");
+    }
+
+    [Fact]
     public void Map_LeavesKeysOut_WhenVariablesAreUnsetOrBlank()
     {
         Map(("REDIS_URL", "  ")).Should().BeEmpty();

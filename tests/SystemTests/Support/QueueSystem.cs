@@ -1,4 +1,3 @@
-using QueueService.Hosting;
 using QueueService.Stores;
 using QueueService.Stores.Redis;
 using QueueService.Tests.Support;
@@ -10,8 +9,8 @@ namespace SystemTests.Support;
 
 /// <summary>
 /// One deployment under test, as <c>docker-compose-separated.yml</c> runs it: its own redis-server
-/// (<see cref="RedisServerProcess"/>), real QueueWorker processes, optionally the real QueueHttpApi
-/// process (it runs the maintenance loops: the lease reaper and the promoter; workers do not), and a
+/// (<see cref="RedisServerProcess"/>), real QueueWorker processes, optionally real QueueHttpApi processes
+/// (they run the maintenance loops, the lease reaper and the promoter, and the backups; workers do not), and a
 /// <see cref="RedisQueueStore"/> in this process to submit and inspect tasks, as a producer would.
 /// Disposing stops everything it started, in reverse order, whether or not the test passed.
 /// </summary>
@@ -24,9 +23,9 @@ internal sealed class QueueSystem : IAsyncDisposable
     public static readonly TimeSpan StartPatience = TimeSpan.FromSeconds(30);
 
     private readonly List<WorkerProcess> _workers = [];
+    private readonly List<ApiProcess> _apis = [];
     private ConnectionMultiplexer? _connection;
     private RedisQueueStore? _store;
-    private WorkerProcess? _api;
 
     private QueueSystem(RedisServerProcess redis) => Redis = redis;
 
@@ -38,9 +37,6 @@ internal sealed class QueueSystem : IAsyncDisposable
 
     /// <summary>The workers started so far, in start order.</summary>
     public IReadOnlyList<WorkerProcess> Workers => _workers;
-
-    /// <summary>The API process, when started.</summary>
-    public WorkerProcess Api => _api ?? throw new InvalidOperationException("the API was not started");
 
     /// <summary>Starts redis-server and connects the test's store to it.</summary>
     public static async Task<QueueSystem> StartAsync()
@@ -91,44 +87,25 @@ internal sealed class QueueSystem : IAsyncDisposable
     }
 
     /// <summary>
-    /// Starts the QueueHttpApi process on a free loopback port with <paramref name="environment"/> (e.g.
+    /// Starts a QueueHttpApi process on this Redis with <paramref name="environment"/> (e.g.
     /// <c>Queue__Maintenance__ReapInterval</c>) and waits until <c>/health</c> answers 200.
     /// </summary>
-    public async Task<WorkerProcess> StartApiAsync(IReadOnlyDictionary<string, string?>? environment = null)
-    {
-        var port = LocalRedisServer.FreeLoopbackPort();
-        var env = new Dictionary<string, string?>
-        {
-            ["REDIS_URL"] = Redis.Url,
-            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
-        };
-        foreach (var (key, value) in environment ?? new Dictionary<string, string?>()) env[key] = value;
-        _api = WorkerProcess.StartHost(ApiAssembly(), env);
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
-        await Eventually.TrueAsync(async ct =>
-        {
-            if (_api.HasExited) throw new InvalidOperationException($"the API exited:\n{_api.Output}");
-            using var response = await http.GetAsync(new Uri("/health", UriKind.Relative), ct);
-            return response.IsSuccessStatusCode;
-        }, StartPatience, "the API should answer /health with 200 once it reaches Redis");
-        return _api;
-    }
+    public async Task<WorkerProcess> StartApiAsync(IReadOnlyDictionary<string, string?>? environment = null) =>
+        (await StartApisAsync([environment ?? new Dictionary<string, string?>()]))[0].Process;
 
-    /// <summary>
-    /// QueueHttpApi.dll in its own build output (<c>QueueHttpApi/bin/&lt;configuration&gt;/&lt;tfm&gt;/</c>), built with
-    /// the same configuration as this test assembly (SystemTests.csproj references the project for the build order).
-    /// </summary>
-    private static string ApiAssembly()
+    /// <summary>Starts one API process per environment at once, all on this Redis; returns once every one answers <c>/health</c>.</summary>
+    public async Task<IReadOnlyList<ApiProcess>> StartApisAsync(IReadOnlyList<IReadOnlyDictionary<string, string?>> environments)
     {
-        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var (framework, configuration) = (output.Name, output.Parent!.Name);
-        for (var dir = output; dir is not null; dir = dir.Parent)
+        var started = environments.Select(environment =>
         {
-            if (!File.Exists(Path.Combine(dir.FullName, "RedisQueue.sln"))) continue;
-            var api = Path.Combine(dir.FullName, "QueueHttpApi", "bin", configuration, framework, "QueueHttpApi.dll");
-            return File.Exists(api) ? api : throw new InvalidOperationException($"{api} is missing: build the solution (dotnet build -c {configuration}).");
-        }
-        throw new InvalidOperationException($"No RedisQueue.sln above {AppContext.BaseDirectory}.");
+            var env = new Dictionary<string, string?> { ["REDIS_URL"] = Redis.Url };
+            foreach (var (key, value) in environment) env[key] = value;
+            var api = ApiProcess.Launch(env);
+            _apis.Add(api);
+            return api;
+        }).ToArray();
+        foreach (var api in started) await api.WaitHealthyAsync(StartPatience);
+        return started;
     }
 
     /// <summary>Enqueues <paramref name="tasks"/> in one batch, in list order, and returns their ids in that order.</summary>
@@ -171,11 +148,11 @@ internal sealed class QueueSystem : IAsyncDisposable
     /// <summary>The per-attempt start lines of every worker, each worker's in the order it logged them.</summary>
     public IReadOnlyList<TaskStart> Starts() => _workers.SelectMany(w => WorkerLog.Starts(w.Lines)).ToArray();
 
-    /// <summary>Stops workers, then the API, then the client, then redis-server; collects every failure.</summary>
+    /// <summary>Stops workers, then the APIs, then the client, then redis-server; collects every failure.</summary>
     public async ValueTask DisposeAsync()
     {
         var errors = new List<Exception>();
-        foreach (var process in _workers.Append(_api).OfType<WorkerProcess>())
+        foreach (var process in _workers.Concat(_apis.Select(api => api.Process)))
         {
             try { await process.DisposeAsync(); }
             catch (Exception ex) { errors.Add(ex); }

@@ -142,6 +142,21 @@ internal sealed class RedisServerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Deletes everything in the data directory (the AOF): the next <see cref="StartAgainAsync"/> is an empty
+    /// server, as a Redis container started again without its volume would be.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The server is still running.</exception>
+    public void DeleteData()
+    {
+        if (IsRunning) throw new InvalidOperationException("redis-server is still running: kill it before deleting its data");
+        foreach (var entry in new DirectoryInfo(DataDirectory).EnumerateFileSystemInfos())
+        {
+            if (entry is DirectoryInfo directory) directory.Delete(recursive: true);
+            else entry.Delete();
+        }
+    }
+
     private void Append(string? line)
     {
         if (line is null) return;

@@ -1,0 +1,251 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using QueueService.Stores;
+
+namespace QueueService.Snapshots;
+
+/// <summary>
+/// Backs the store up to <see cref="SnapshotDirectory"/> and restores it at start-up:
+/// <list type="bullet">
+/// <item>Before any other hosted service starts (<see cref="StartingAsync"/>), restores the newest valid
+/// snapshot exactly when the store lost its state: an in-memory store always; a Redis store when it holds
+/// no epoch or another one than the snapshot's. A Redis that holds the snapshot's epoch is authoritative:
+/// nothing is restored. A restore is followed at once by a fresh backup, so the newest file carries the
+/// store's epoch and a later restart does not restore again what was since finished and purged.</item>
+/// <item>Every <see cref="SnapshotOptions.BackupInterval"/>, by whichever process holds the store lock
+/// <c>backup</c> (several API replicas: one writer).</item>
+/// <item>On graceful shutdown, and on demand (<see cref="BackupNowAsync"/>, for <c>POST /admin/backup</c>).</item>
+/// </list>
+/// No backup is written until the restore question is settled: a store that was unreachable at start
+/// must not have its empty view rotate the good snapshots away. Store errors are logged and retried;
+/// they never stop the host.
+/// </summary>
+public sealed partial class BackupService : BackgroundService, IHostedLifecycleService
+{
+    /// <summary>The store lock that elects the periodic writer.</summary>
+    public const string LockName = "backup";
+
+    private static readonly TimeSpan FirstRestoreRetry = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MaxRestoreRetry = TimeSpan.FromSeconds(30);
+
+    private readonly IQueueStore _store;
+    private readonly SnapshotDirectory _files;
+    private readonly SnapshotOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<BackupService> _logger;
+    private readonly SemaphoreSlim _oneAtATime = new(1, 1);
+    private readonly string _owner = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}";
+    private volatile bool _restoreSettled;
+
+    /// <summary>Creates the service.</summary>
+    public BackupService(IQueueStore store, SnapshotDirectory files, IOptions<SnapshotOptions> options, TimeProvider time, ILogger<BackupService> logger)
+    {
+        _store = store;
+        _files = files;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>True once the start-up restore has been decided (done, or found unnecessary).</summary>
+    public bool RestoreSettled => _restoreSettled;
+
+    /// <summary>When the last backup of this process was written, or null.</summary>
+    public DateTimeOffset? LastBackupAt { get; private set; }
+
+    /// <summary>
+    /// Writes a snapshot of the store now. One at a time per process; the store lock is not needed
+    /// (an operator asked this process).
+    /// </summary>
+    /// <exception cref="QueueStoreException">The store could not be read (<see cref="StoreError.Unavailable"/>).</exception>
+    /// <exception cref="IOException">The file could not be written; the older snapshots are untouched.</exception>
+    public async Task<BackupResult> BackupNowAsync(string reason, CancellationToken cancellationToken = default)
+    {
+        await _oneAtATime.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            var snapshot = await _store.ExportAsync(cancellationToken).ConfigureAwait(false);
+            var exportMs = clock.ElapsedMilliseconds;
+            // Encoding and writing block for seconds at a million tasks: off the caller's thread (a request, the host).
+            var written = await Task.Run(() => _files.Write(snapshot, cancellationToken), cancellationToken).ConfigureAwait(false);
+            var result = new BackupResult(written.Path, written.Tasks, written.Bytes, clock.ElapsedMilliseconds);
+            LastBackupAt = _time.GetUtcNow();
+            LogBackup(reason, result.File, result.Tasks, result.Bytes, exportMs, result.DurationMs);
+            return result;
+        }
+        finally
+        {
+            _oneAtATime.Release();
+        }
+    }
+
+    /// <summary>Restores the newest valid snapshot when the store lost its state (see the class remarks).</summary>
+    /// <exception cref="QueueStoreException">The store could not be read or written (<see cref="StoreError.Unavailable"/>): try again later.</exception>
+    public async Task<RestoreResult> RestoreIfNeededAsync(CancellationToken cancellationToken = default)
+    {
+        var clock = Stopwatch.StartNew();
+        var newest = _files.ReadNewestValid(cancellationToken);
+        if (!newest.IsFound)
+        {
+            _restoreSettled = true;
+            _logger.LogInformation("No valid snapshot in {Directory} ({Rejected} refused): the {Store} store starts with what it holds",
+                _files.DirectoryPath, newest.Rejected.Count, _store.Kind);
+            return new RestoreResult(RestoreOutcome.NoSnapshot, null, 0, 0, 0, clock.ElapsedMilliseconds);
+        }
+        var (snapshot, file) = (newest.Snapshot, newest.Path);
+        var epoch = await _store.GetEpochAsync(cancellationToken).ConfigureAwait(false);
+        if (_store.Kind != "memory" && epoch is not null && epoch == snapshot.Epoch)
+        {
+            _restoreSettled = true;
+            _logger.LogInformation("The {Store} store still holds epoch {Epoch} of snapshot {File}: it is authoritative, nothing restored",
+                _store.Kind, epoch, file);
+            return new RestoreResult(RestoreOutcome.StoreAuthoritative, file, 0, 0, 0, clock.ElapsedMilliseconds);
+        }
+        var imported = await _store.ImportAsync(snapshot, cancellationToken).ConfigureAwait(false);
+        _restoreSettled = true;
+        LogRestore(file, snapshot.Tasks.Count, imported.Imported, imported.Skipped, imported.Requeued, _store.Kind,
+            epoch ?? "none", snapshot.Epoch, clock.ElapsedMilliseconds);
+        return new RestoreResult(RestoreOutcome.Restored, file, imported.Imported, imported.Skipped, imported.Requeued, clock.ElapsedMilliseconds);
+    }
+
+    /// <inheritdoc/>
+    public async Task StartingAsync(CancellationToken cancellationToken)
+    {
+        if (!_options.Enabled) return;
+        try
+        {
+            var restored = await RestoreIfNeededAsync(cancellationToken).ConfigureAwait(false);
+            if (restored.Outcome == RestoreOutcome.Restored) await TryBackupAsync("after restore", CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (QueueStoreException ex) when (ex.Error == StoreError.Unavailable)
+        {
+            _logger.LogWarning("The store is unavailable at start-up ({Reason}); the restore is retried in the background and no backup is written until it is settled", ex.Message);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            _logger.LogError(ex, "The backup folder {Directory} cannot be read; the restore is retried in the background and no backup is written until it is settled",
+                _files.DirectoryPath);
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!_options.Enabled) return;
+        var retry = FirstRestoreRetry;
+        while (!_restoreSettled && !stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(retry, _time, stoppingToken).ConfigureAwait(false);
+                var restored = await RestoreIfNeededAsync(stoppingToken).ConfigureAwait(false);
+                if (restored.Outcome == RestoreOutcome.Restored) await TryBackupAsync("after restore", stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is QueueStoreException { Error: StoreError.Unavailable } or IOException or UnauthorizedAccessException)
+            {
+                retry = retry * 2 > MaxRestoreRetry ? MaxRestoreRetry : retry * 2;
+                _logger.LogDebug("Restore check still waiting: {Reason}", ex.Message);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+
+        using var timer = new PeriodicTimer(_options.BackupInterval, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+                await PeriodicBackupAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task PeriodicBackupAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            // The holder renews each period; if it dies, another process takes over after 1.5 periods.
+            if (!await _store.TryLockAsync(LockName, _owner, _options.BackupInterval * 1.5, stoppingToken).ConfigureAwait(false))
+            {
+                _logger.LogDebug("Another process holds the backup lock; skipping this period");
+                return;
+            }
+        }
+        catch (QueueStoreException ex) when (ex.Error == StoreError.Unavailable)
+        {
+            _logger.LogWarning("Periodic backup skipped: the store is unavailable ({Reason})", ex.Message);
+            return;
+        }
+        await TryBackupAsync("periodic", stoppingToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        if (_options.Enabled && _options.BackupOnShutdown && _restoreSettled)
+            await TryBackupAsync("shutdown", cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task TryBackupAsync(string reason, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await BackupNowAsync(reason, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex) when (ex is QueueStoreException or IOException or UnauthorizedAccessException)
+        {
+            _logger.LogError(ex, "The {Reason} backup failed; older snapshots are untouched", reason);
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <inheritdoc/>
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <inheritdoc/>
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <inheritdoc/>
+    public override void Dispose()
+    {
+        _oneAtATime.Dispose();
+        base.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Backup ({Reason}) written to {File}: {Tasks} tasks, {Bytes} bytes, export {ExportMs} ms, total {DurationMs} ms")]
+    private partial void LogBackup(string reason, string file, int tasks, long bytes, long exportMs, long durationMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Restored snapshot {File} ({Tasks} tasks): {Imported} imported, {Skipped} already present, {Requeued} running ones queued again, into the {Store} store (its epoch {StoreEpoch}, the snapshot's {SnapshotEpoch}) in {DurationMs} ms")]
+    private partial void LogRestore(string file, int tasks, int imported, int skipped, int requeued, string store, string storeEpoch, string snapshotEpoch, long durationMs);
+}
+
+/// <summary>What a backup wrote.</summary>
+/// <param name="File">The snapshot file's full path.</param>
+/// <param name="Tasks">Tasks in it.</param>
+/// <param name="Bytes">Its size.</param>
+/// <param name="DurationMs">Export plus write, in milliseconds.</param>
+public sealed record BackupResult(string File, int Tasks, long Bytes, long DurationMs);
+
+/// <summary>What the start-up restore decided.</summary>
+public enum RestoreOutcome
+{
+    /// <summary>No valid snapshot was found.</summary>
+    NoSnapshot,
+    /// <summary>The store still holds the snapshot's epoch: it is authoritative.</summary>
+    StoreAuthoritative,
+    /// <summary>The snapshot was imported.</summary>
+    Restored,
+}
+
+/// <summary>What the start-up restore did.</summary>
+public sealed record RestoreResult(RestoreOutcome Outcome, string? File, int Imported, int Skipped, int Requeued, long DurationMs);

@@ -1,0 +1,223 @@
+using Microsoft.Extensions.Logging;
+
+namespace QueueService.Snapshots;
+
+/// <summary>
+/// The backups folder: writes snapshot files atomically, keeps the newest few, and reads back the newest
+/// one that is whole, moving refused files to <c>quarantine/</c> (<c>docs/snapshots.md</c>). Calls are
+/// serialised within this instance; other processes sharing the folder are safe too: a file appears
+/// under its final name only when whole, a name is never overwritten, and a file that vanishes while
+/// being read is skipped. Both methods block for the whole file: call them off the request path.
+/// </summary>
+public sealed partial class SnapshotDirectory
+{
+    /// <summary>Snapshots kept by default after a write: the newest 5.</summary>
+    public const int DefaultKeep = 5;
+
+    /// <summary>The subfolder refused files are moved to.</summary>
+    public const string QuarantineFolder = "quarantine";
+
+    /// <summary>
+    /// A temp file untouched this long is the leftover of a write that died (a write touches its file
+    /// every few milliseconds) and is deleted by the next <see cref="Write"/>; younger ones may belong to
+    /// a write still running in another process.
+    /// </summary>
+    public static readonly TimeSpan StaleTempAge = TimeSpan.FromMinutes(15);
+
+    private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private const UnixFileMode OwnerOnlyFolder = OwnerOnlyFile | UnixFileMode.UserExecute;
+
+    private readonly ILogger<SnapshotDirectory> _logger;
+    private readonly TimeProvider _time;
+    private readonly Func<Stream, Stream> _wrapWrite;
+    private readonly Func<Stream, Stream> _wrapRead;
+    private readonly Lock _gate = new();
+
+    /// <summary>Uses <paramref name="path"/> as the backups folder; nothing is created on disk until the first write.</summary>
+    /// <param name="path">The folder; relative paths are resolved against the current directory now.</param>
+    /// <param name="logger">Receives one entry per snapshot written, read, rotated out or refused.</param>
+    /// <param name="time">Names files and measures durations.</param>
+    /// <param name="keep">How many snapshots to keep after a write, at least 1 (default <see cref="DefaultKeep"/>).</param>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="keep"/> is below 1.</exception>
+    public SnapshotDirectory(string path, ILogger<SnapshotDirectory> logger, TimeProvider time, int keep = DefaultKeep)
+        : this(path, logger, time, keep, wrapWrite: null, wrapRead: null)
+    {
+    }
+
+    /// <summary>For tests: wraps the streams files are written and read through, to make them fail midway.</summary>
+    internal SnapshotDirectory(string path, ILogger<SnapshotDirectory> logger, TimeProvider time, int keep,
+        Func<Stream, Stream>? wrapWrite, Func<Stream, Stream>? wrapRead)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentNullException.ThrowIfNull(logger);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentOutOfRangeException.ThrowIfLessThan(keep, 1);
+        DirectoryPath = System.IO.Path.GetFullPath(path);
+        Keep = keep;
+        _logger = logger;
+        _time = time;
+        _wrapWrite = wrapWrite ?? (stream => stream);
+        _wrapRead = wrapRead ?? (stream => stream);
+    }
+
+    /// <summary>The folder's full path.</summary>
+    public string DirectoryPath { get; }
+
+    /// <summary>How many snapshots a write keeps.</summary>
+    public int Keep { get; }
+
+    /// <summary>Where refused files go: <c>{DirectoryPath}/quarantine</c>.</summary>
+    public string QuarantinePath => System.IO.Path.Combine(DirectoryPath, QuarantineFolder);
+
+    /// <summary>
+    /// Writes <paramref name="snapshot"/> as the newest file, then deletes all but the newest
+    /// <see cref="Keep"/> snapshots and any stale temp files. The protocol: a temp file in the folder
+    /// (mode 0600 on Unix), written, flushed to disk, renamed into place without overwriting. A failure
+    /// or crash at any point leaves the earlier snapshots as they were.
+    /// </summary>
+    /// <returns>The file written: path, size, task count, duration.</returns>
+    /// <exception cref="IOException">Creating, writing or renaming the file failed (the temp file is removed).</exception>
+    /// <exception cref="UnauthorizedAccessException">The folder cannot be written.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled before the file was in place; nothing changed.</exception>
+    public SnapshotWriteResult Write(StoreSnapshot snapshot, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        lock (_gate)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var started = _time.GetTimestamp();
+            CreateFolder(DirectoryPath);
+            var tempPath = System.IO.Path.Combine(DirectoryPath, SnapshotFileName.Temp(_time.GetUtcNow().ToUnixTimeMilliseconds()));
+            string finalPath;
+            long bytes;
+            try
+            {
+                using (var file = new FileStream(tempPath, TempFileOptions()))
+                {
+                    var stream = _wrapWrite(file); // the file owns the handle: the wrapper is not disposed
+                    bytes = SnapshotFile.Write(stream, snapshot, cancellationToken);
+                    stream.Flush();
+                    // On disk before the rename: the name must never point at bytes still in a cache.
+                    file.Flush(flushToDisk: true);
+                }
+                cancellationToken.ThrowIfCancellationRequested();
+                finalPath = MoveIntoPlace(tempPath);
+            }
+            catch
+            {
+                TryDelete(tempPath);
+                throw;
+            }
+
+            var duration = _time.GetElapsedTime(started);
+            _logger.LogInformation("Snapshot written: {File}, {Tasks} tasks, {Bytes} bytes in {ElapsedMs} ms",
+                System.IO.Path.GetFileName(finalPath), snapshot.Tasks.Count, bytes, (long)duration.TotalMilliseconds);
+            Rotate(System.IO.Path.GetFileName(finalPath));
+            RemoveStaleTemps();
+            return new SnapshotWriteResult(finalPath, bytes, snapshot.Tasks.Count, duration);
+        }
+    }
+
+    // The name is the later of now and just after the newest snapshot here, so names stay in write
+    // order even when the clock steps back or two writes share a millisecond, and the file just
+    // written is always the newest (rotation cannot remove it).
+    private string MoveIntoPlace(string tempPath)
+    {
+        var stampMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var newest = ListSnapshots().FirstOrDefault();
+        if (newest is not null && SnapshotFileName.TryParse(newest, out var newestMs))
+            stampMs = Math.Max(stampMs, newestMs + 1);
+        for (var attempt = 0; ; attempt++)
+        {
+            var finalPath = System.IO.Path.Combine(DirectoryPath, SnapshotFileName.Format(stampMs));
+            try
+            {
+                File.Move(tempPath, finalPath, overwrite: false);
+                return finalPath;
+            }
+            catch (IOException) when (attempt < 100 && File.Exists(finalPath))
+            {
+                stampMs++; // taken by another process in the same millisecond
+            }
+        }
+    }
+
+    private void Rotate(string justWritten)
+    {
+        foreach (var name in ListSnapshots().Skip(Keep))
+        {
+            if (name == justWritten) continue;
+            try
+            {
+                File.Delete(System.IO.Path.Combine(DirectoryPath, name));
+                _logger.LogInformation("Snapshot rotated out: {File} (keeping the newest {Keep})", name, Keep);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                _logger.LogWarning(ex, "Could not delete old snapshot {File}; left in place", name);
+            }
+        }
+    }
+
+    private void RemoveStaleTemps()
+    {
+        var now = _time.GetUtcNow();
+        foreach (var path in Directory.EnumerateFiles(DirectoryPath))
+        {
+            var name = System.IO.Path.GetFileName(path);
+            if (!SnapshotFileName.IsTemp(name)) continue;
+            try
+            {
+                if (now - File.GetLastWriteTimeUtc(path) < StaleTempAge) continue;
+                File.Delete(path);
+                _logger.LogWarning("Removed {File}, the temp file of a snapshot write that never finished", name);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                _logger.LogWarning(ex, "Could not remove stale snapshot temp file {File}", name);
+            }
+        }
+    }
+
+    /// <summary>Snapshot file names in the folder (not quarantine, not temp, not foreign), newest first.</summary>
+    private List<string> ListSnapshots() =>
+        Directory.EnumerateFiles(DirectoryPath)
+            .Select(path => System.IO.Path.GetFileName(path))
+            .Where(name => SnapshotFileName.TryParse(name, out _))
+            .OrderByDescending(name => name, StringComparer.Ordinal)
+            .ToList();
+
+    private static FileStreamOptions TempFileOptions()
+    {
+        var options = new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.Write,
+            Share = FileShare.None,
+            BufferSize = 0, // SnapshotBodyWriter hands over 1 MiB chunks already
+        };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = OwnerOnlyFile; // tasks' payloads are inside
+        return options;
+    }
+
+    private static void CreateFolder(string path)
+    {
+        if (Directory.Exists(path)) return;
+        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(path);
+        else Directory.CreateDirectory(path, OwnerOnlyFolder);
+    }
+
+    private void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            _logger.LogWarning(ex, "Could not remove {File} after a failed snapshot write; the next write removes it once stale",
+                System.IO.Path.GetFileName(path));
+        }
+    }
+}
