@@ -63,6 +63,12 @@ public sealed class ComposeFileTests
     }
 
     [Fact]
+    public void QueueWorker_RunsUnderAnInit_SoOrphanedEngineProcessesAreReaped()
+    {
+        Scalar(Service("queue-worker")["init"]).Should().Be("true", "the worker starts external recognisers; PID 1 must reap what they leave");
+    }
+
+    [Fact]
     public void QueueWorker_StopGracePeriod_CoversTheWorstCaseGracefulStop()
     {
         var period = ParseDuration(Scalar(Service("queue-worker")["stop_grace_period"]));
