@@ -59,16 +59,8 @@ internal static class SnapshotImport
         return Math.Max(1, (long)Math.Ceiling(ttl.TotalMilliseconds));
     }
 
-    private static SnapshotTask Copy(SnapshotTask t) => new()
-    {
-        Id = t.Id, Type = t.Type, PayloadJson = t.PayloadJson, Priority = t.Priority, Status = t.Status,
-        Attempts = t.Attempts, MaxRetries = t.MaxRetries, Seq = t.Seq, CreatedSeq = t.CreatedSeq,
-        CreatedAtMs = t.CreatedAtMs, UpdatedAtMs = t.UpdatedAtMs, StartedAtMs = t.StartedAtMs,
-        CompletedAtMs = t.CompletedAtMs, ScheduledForMs = t.ScheduledForMs, WorkerId = t.WorkerId,
-        LeaseToken = t.LeaseToken, LeaseExpiresAtMs = t.LeaseExpiresAtMs, CancelRequested = t.CancelRequested,
-        ProgressPercent = t.ProgressPercent, ProgressMessage = t.ProgressMessage, ProgressDetailsJson = t.ProgressDetailsJson,
-        ResultJson = t.ResultJson, LastError = t.LastError, Errors = t.Errors,
-    };
+    // Every field, including ones added later; the error list is shared, as the import only reads it.
+    private static SnapshotTask Copy(SnapshotTask t) => t.ShallowCopy();
 
     private static QueueStoreException Invalid(SnapshotTask task, string rule) =>
         QueueStoreException.Invalid("tasks", $"snapshot task '{task.Id}': {rule}.");

@@ -76,6 +76,9 @@ public sealed class SnapshotTask
     [Key(22)] public List<SnapshotTaskError> Errors { get; set; } = [];
     /// <summary>The sequence number the task was created with (list order); 0 when the store keeps none.</summary>
     [Key(23)] public long CreatedSeq { get; set; }
+
+    /// <summary>A copy with every field; the error list is shared.</summary>
+    internal SnapshotTask ShallowCopy() => (SnapshotTask)MemberwiseClone();
 }
 
 /// <summary>One entry of a task's error history.</summary>
@@ -90,6 +93,16 @@ public sealed class SnapshotTaskError
     [Key(2)] public long AtMs { get; set; }
     /// <summary>A <see cref="Tasks.TaskErrorKinds"/> value: <c>error</c>, <c>timeout</c>, <c>lease-expired</c>, …</summary>
     [Key(3)] public string Kind { get; set; } = "";
+
+    /// <summary>The snapshot form of a history entry.</summary>
+    public static SnapshotTaskError From(Tasks.TaskErrorEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return new SnapshotTaskError { Attempt = entry.Attempt, Message = entry.Message, AtMs = entry.At.ToUnixTimeMilliseconds(), Kind = entry.Kind };
+    }
+
+    /// <summary>Back to a history entry.</summary>
+    public Tasks.TaskErrorEntry ToEntry() => new(Attempt, Message, DateTimeOffset.FromUnixTimeMilliseconds(AtMs), Kind);
 }
 
 /// <summary>One queue's counters.</summary>

@@ -126,10 +126,7 @@ public sealed partial class InMemoryQueueStore
         LeaseToken = t.LeaseToken, LeaseExpiresAtMs = t.LeaseExpiresAtMs, CancelRequested = t.IsCancelRequested,
         ProgressPercent = t.Progress?.Percent, ProgressMessage = t.Progress?.Message, ProgressDetailsJson = t.Progress?.DetailsJson,
         ResultJson = t.ResultJson, LastError = t.LastError,
-        Errors = t.ErrorHistory.Select(e => new SnapshotTaskError
-        {
-            Attempt = e.Attempt, Message = e.Message, AtMs = e.At.ToUnixTimeMilliseconds(), Kind = e.Kind,
-        }).ToList(),
+        Errors = t.ErrorHistory.Select(SnapshotTaskError.From).ToList(),
     };
 
     private static StoredTask FromSnapshot(SnapshotTask t, QueueTaskStatus status)
@@ -145,8 +142,7 @@ public sealed partial class InMemoryQueueStore
             Progress = t.ProgressPercent is { } percent ? new TaskProgress(percent, t.ProgressMessage, t.ProgressDetailsJson) : null,
             ResultJson = t.ResultJson, LastError = t.LastError,
         };
-        stored.ErrorHistory.AddRange(t.Errors.Select(e =>
-            new TaskErrorEntry(e.Attempt, e.Message, DateTimeOffset.FromUnixTimeMilliseconds(e.AtMs), e.Kind)));
+        stored.ErrorHistory.AddRange(t.Errors.Select(e => e.ToEntry()));
         return stored;
     }
 }

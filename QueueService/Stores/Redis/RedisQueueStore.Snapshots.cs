@@ -134,10 +134,7 @@ public sealed partial class RedisQueueStore
             CancelRequested = task.IsCancelRequested,
             ProgressPercent = task.Progress?.Percent, ProgressMessage = task.Progress?.Message, ProgressDetailsJson = task.Progress?.DetailsJson,
             ResultJson = Text("result"), LastError = Text("lastError"),
-            Errors = task.ErrorHistory.Select(e => new SnapshotTaskError
-            {
-                Attempt = e.Attempt, Message = e.Message, AtMs = e.At.ToUnixTimeMilliseconds(), Kind = e.Kind,
-            }).ToList(),
+            Errors = task.ErrorHistory.Select(SnapshotTaskError.From).ToList(),
         };
     }
 
