@@ -8,7 +8,8 @@ namespace QueueService.Hosting;
 /// <c>REDIS_URL</c> → <c>Queue:Redis:Configuration</c>, <c>MAX_PROCESSING_TIME</c> (seconds) →
 /// <c>Queue:Worker:MaxProcessingTime</c>, <c>BACKUP_INTERVAL</c> (seconds) → <c>Queue:Snapshots:BackupInterval</c>,
 /// <c>QUEUE_SERVICE_URL</c> → <c>Queue:Client:BaseAddress</c>, <c>SPOOL_DIR</c> → <c>Queue:SpoolDirectory</c>,
-/// <c>BACKUP_DIR</c> → <c>Queue:Snapshots:Directory</c>;
+/// <c>BACKUP_DIR</c> → <c>Queue:Snapshots:Directory</c>, <c>QUEUE_ADMIN_API_KEY</c> → <c>Queue:Api:AdminApiKey</c>,
+/// <c>QUEUE_EMBEDDED_WORKERS</c> → <c>Queue:EmbeddedWorkers</c>, <c>QUEUE_INPUT_ROOT</c> → <c>Queue:Api:InputRoot</c>;
 /// and <c>PATH</c>, to find executables. No other code reads the environment.
 /// </summary>
 public static class QueueEnvironment
@@ -25,6 +26,12 @@ public static class QueueEnvironment
     public const string SpoolDir = "SPOOL_DIR";
     /// <summary>The folder of backup snapshots.</summary>
     public const string BackupDir = "BACKUP_DIR";
+    /// <summary>The key the HTTP API's admin endpoints require in <c>X-Api-Key</c>.</summary>
+    public const string AdminApiKey = "QUEUE_ADMIN_API_KEY";
+    /// <summary>How many tasks the HTTP API's embedded workers run at once (0: none).</summary>
+    public const string EmbeddedWorkers = "QUEUE_EMBEDDED_WORKERS";
+    /// <summary>The folder inside which <c>audioPath</c> submissions must lie.</summary>
+    public const string InputRoot = "QUEUE_INPUT_ROOT";
 
     private const int DefaultRedisPort = 6379;
 
@@ -69,6 +76,12 @@ public static class QueueEnvironment
             map["Queue:SpoolDirectory"] = spool;
         if (Read(getVariable, BackupDir) is { } backupDir)
             map["Queue:Snapshots:Directory"] = backupDir;
+        if (Read(getVariable, AdminApiKey) is { } adminKey)
+            map["Queue:Api:AdminApiKey"] = adminKey;
+        if (Read(getVariable, EmbeddedWorkers) is { } embedded)
+            map["Queue:EmbeddedWorkers"] = embedded;
+        if (Read(getVariable, InputRoot) is { } inputRoot)
+            map["Queue:Api:InputRoot"] = inputRoot;
         return map;
     }
 

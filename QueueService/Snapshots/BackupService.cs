@@ -35,6 +35,8 @@ public sealed partial class BackupService : BackgroundService, IHostedLifecycleS
     private readonly SnapshotOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<BackupService> _logger;
+    // Never disposed: a host disposed while its shutdown backup still runs (a test host stopped twice)
+    // must not turn the backup's release into an ObjectDisposedException. It holds no wait handle.
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
     private readonly string _owner = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}";
     private volatile bool _restoreSettled;
@@ -214,13 +216,6 @@ public sealed partial class BackupService : BackgroundService, IHostedLifecycleS
     public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     /// <inheritdoc/>
     public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    /// <inheritdoc/>
-    public override void Dispose()
-    {
-        _oneAtATime.Dispose();
-        base.Dispose();
-    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Backup ({Reason}) written to {File}: {Tasks} tasks, {Bytes} bytes, export {ExportMs} ms, total {DurationMs} ms")]
     private partial void LogBackup(string reason, string file, int tasks, long bytes, long exportMs, long durationMs);
