@@ -17,7 +17,7 @@ internal sealed class SnapshotBodyWriter : IBufferWriter<byte>, IDisposable
     private readonly XxHash3 _hash = new();
     private byte[] _buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
     private int _buffered;
-    private bool _started;
+    private bool _partPending = true;
 
     public SnapshotBodyWriter(Stream destination) => _destination = destination;
 
@@ -25,11 +25,24 @@ internal sealed class SnapshotBodyWriter : IBufferWriter<byte>, IDisposable
     public long Length { get; private set; }
 
     /// <summary>
-    /// The body's size once decompressed, read from the LZ4 block-array header at its start (the sum
-    /// of the blocks' lengths); the body's own length when it is too small to be compressed; null when
-    /// the header did not fit in the first chunk (only for bodies far beyond any readable size).
+    /// The size, once decompressed, of the part written last (or of the whole body when no part was
+    /// marked), read from the LZ4 block-array header at its start (the sum of the blocks' lengths); the
+    /// part's own length when it is too small to be compressed; null when the header did not fit in the
+    /// first chunk (only for parts far beyond any readable size). Known once the part is flushed
+    /// (<see cref="EndPart"/>, <see cref="Complete"/>).
     /// </summary>
     public long? UncompressedLength { get; private set; }
+
+    /// <summary>Marks the start of a part (one top-level MessagePack value): what is buffered is written first.</summary>
+    public void BeginPart()
+    {
+        FlushBuffered();
+        _partPending = true;
+        UncompressedLength = null;
+    }
+
+    /// <summary>Marks the end of a part: it is written, and <see cref="UncompressedLength"/> is known.</summary>
+    public void EndPart() => FlushBuffered();
 
     public void Advance(int count)
     {
@@ -81,9 +94,9 @@ internal sealed class SnapshotBodyWriter : IBufferWriter<byte>, IDisposable
     private void FlushBuffered()
     {
         if (_buffered == 0) return;
-        if (!_started)
+        if (_partPending)
         {
-            _started = true;
+            _partPending = false;
             UncompressedLength = ReadUncompressedLength(_buffer.AsMemory(0, _buffered));
         }
         var bytes = _buffer.AsSpan(0, _buffered);

@@ -17,7 +17,8 @@ public sealed partial class SnapshotDirectory
     /// <exception cref="OperationCanceledException">Cancelled; files already refused stay in quarantine.</exception>
     public SnapshotRecovery ReadNewestValid(CancellationToken cancellationToken = default)
     {
-        lock (_gate)
+        _gate.Wait(cancellationToken);
+        try
         {
             var rejected = new List<RejectedSnapshot>();
             if (!Directory.Exists(DirectoryPath))
@@ -48,6 +49,10 @@ public sealed partial class SnapshotDirectory
             else
                 _logger.LogWarning("No valid snapshot in {Directory}: all {Rejected} snapshot files were refused", DirectoryPath, rejected.Count);
             return new SnapshotRecovery(null, null, 0, TimeSpan.Zero, rejected);
+        }
+        finally
+        {
+            _gate.Release();
         }
     }
 

@@ -9,6 +9,7 @@ namespace QueueService.Snapshots;
 /// under its final name only when whole, a name is never overwritten, and a file that vanishes while
 /// being read is skipped. Both methods block for the whole file: call them off the request path.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The gate is a SemaphoreSlim whose wait handle is never asked for: it holds nothing to dispose, and a folder object lives as long as the host.")]
 public sealed partial class SnapshotDirectory
 {
     /// <summary>Snapshots kept by default after a write: the newest 5.</summary>
@@ -31,7 +32,8 @@ public sealed partial class SnapshotDirectory
     private readonly TimeProvider _time;
     private readonly Func<Stream, Stream> _wrapWrite;
     private readonly Func<Stream, Stream> _wrapRead;
-    private readonly Lock _gate = new();
+    // Writes and reads of the folder, one at a time (a write awaits its parts while holding it).
+    private readonly SemaphoreSlim _gate = new(1, 1);
 
     /// <summary>Uses <paramref name="path"/> as the backups folder; nothing is created on disk until the first write.</summary>
     /// <param name="path">The folder; relative paths are resolved against the current directory now.</param>
@@ -71,10 +73,8 @@ public sealed partial class SnapshotDirectory
     public string QuarantinePath => System.IO.Path.Combine(DirectoryPath, QuarantineFolder);
 
     /// <summary>
-    /// Writes <paramref name="snapshot"/> as the newest file, then deletes all but the newest
-    /// <see cref="Keep"/> snapshots and any stale temp files. The protocol: a temp file in the folder
-    /// (mode 0600 on Unix), written, flushed to disk, renamed into place without overwriting. A failure
-    /// or crash at any point leaves the earlier snapshots as they were.
+    /// Writes <paramref name="snapshot"/> as the newest file: <see cref="WriteAsync"/> with the snapshot
+    /// split into parts.
     /// </summary>
     /// <returns>The file written: path, size, task count, duration.</returns>
     /// <exception cref="IOException">Creating, writing or renaming the file failed (the temp file is removed).</exception>
@@ -83,20 +83,41 @@ public sealed partial class SnapshotDirectory
     public SnapshotWriteResult Write(StoreSnapshot snapshot, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        lock (_gate)
+        // The parts are in memory already: every await inside completes at once, unless another write holds the folder.
+        return WriteAsync(SnapshotFile.PartsOf(snapshot).ToAsyncEnumerable(), cancellationToken).GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// Writes a snapshot arriving in parts (<see cref="Stores.IQueueStore.ExportPagesAsync"/>) as the
+    /// newest file, each part encoded and written as it comes (<see cref="SnapshotFile.WriteAsync"/>),
+    /// then deletes all but the newest <see cref="Keep"/> snapshots and any stale temp files. The
+    /// protocol: a temp file in the folder (mode 0600 on Unix), written, flushed to disk, renamed into
+    /// place without overwriting. A failure or crash at any point — in the parts' source too — leaves
+    /// the earlier snapshots as they were. One write at a time per folder object.
+    /// </summary>
+    /// <returns>The file written: path, size, task count, duration.</returns>
+    /// <exception cref="IOException">Creating, writing or renaming the file failed (the temp file is removed).</exception>
+    /// <exception cref="UnauthorizedAccessException">The folder cannot be written.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled before the file was in place; nothing changed.</exception>
+    /// <remarks>An exception thrown by <paramref name="parts"/> (a store that went away) is let through, the temp file removed.</remarks>
+    public async Task<SnapshotWriteResult> WriteAsync(IAsyncEnumerable<StoreSnapshot> parts, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
             var started = _time.GetTimestamp();
             CreateFolder(DirectoryPath);
             var tempPath = System.IO.Path.Combine(DirectoryPath, SnapshotFileName.Temp(_time.GetUtcNow().ToUnixTimeMilliseconds()));
             string finalPath;
             long bytes;
+            int tasks;
             try
             {
                 using (var file = new FileStream(tempPath, TempFileOptions()))
                 {
                     var stream = _wrapWrite(file); // the file owns the handle: the wrapper is not disposed
-                    bytes = SnapshotFile.Write(stream, snapshot, cancellationToken);
+                    (bytes, tasks) = await SnapshotFile.WriteAsync(stream, parts, cancellationToken).ConfigureAwait(false);
                     stream.Flush();
                     // On disk before the rename: the name must never point at bytes still in a cache.
                     file.Flush(flushToDisk: true);
@@ -112,10 +133,14 @@ public sealed partial class SnapshotDirectory
 
             var duration = _time.GetElapsedTime(started);
             _logger.LogInformation("Snapshot written: {File}, {Tasks} tasks, {Bytes} bytes in {ElapsedMs} ms",
-                System.IO.Path.GetFileName(finalPath), snapshot.Tasks.Count, bytes, (long)duration.TotalMilliseconds);
+                System.IO.Path.GetFileName(finalPath), tasks, bytes, (long)duration.TotalMilliseconds);
             Rotate(System.IO.Path.GetFileName(finalPath));
             RemoveStaleTemps();
-            return new SnapshotWriteResult(finalPath, bytes, snapshot.Tasks.Count, duration);
+            return new SnapshotWriteResult(finalPath, bytes, tasks, duration);
+        }
+        finally
+        {
+            _gate.Release();
         }
     }
 

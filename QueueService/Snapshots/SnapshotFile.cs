@@ -8,25 +8,32 @@ namespace QueueService.Snapshots;
 
 /// <summary>
 /// Encodes and decodes one snapshot file (<c>docs/snapshots.md</c> has the layout byte by byte): a
-/// 32-byte header, then the body, a <see cref="StoreSnapshot"/> in MessagePack, LZ4 block-array
-/// compressed. All integers little-endian.
+/// 32-byte header, then the body: one or more parts, each a <see cref="StoreSnapshot"/> in MessagePack,
+/// LZ4 block-array compressed on its own; the first carries the snapshot's fields and first tasks, the
+/// later ones more tasks. All integers little-endian.
 /// <code>
 /// offset size  field
 ///  0     10    magic "RQSNAP\r\n\x1a\n" (52 51 53 4E 41 50 0D 0A 1A 0A)
-/// 10      2    format version, u16 (1)
+/// 10      2    format version, u16 (2; 1 = a body of one part)
 /// 12      8    body length in bytes, u64
 /// 20      8    body checksum, u64: XxHash3 (64-bit, seed 0) of the body bytes
 /// 28      4    header checksum, u32: CRC-32 (IEEE) of bytes 0–27
 /// 32      …    body
 /// </code>
-/// Bytes 0–11 (magic and version) keep their place in every future version; the rest is version 1's.
+/// Bytes 0–11 (magic and version) keep their place in every future version; the rest is the same in versions 1 and 2.
 /// </summary>
 public static class SnapshotFile
 {
-    /// <summary>The format version this build writes and the newest it reads.</summary>
-    public const ushort FormatVersion = 1;
+    /// <summary>
+    /// The format version this build writes and the newest it reads. Version 2's body is a sequence of
+    /// parts (see <see cref="WriteAsync"/>); version 1's, which this build still reads, is one part.
+    /// </summary>
+    public const ushort FormatVersion = 2;
 
-    /// <summary>Length of the version-1 header; the body starts here.</summary>
+    /// <summary>The oldest format version this build reads.</summary>
+    public const ushort OldestReadableVersion = 1;
+
+    /// <summary>Length of the header (versions 1 and 2); the body starts here.</summary>
     public const int HeaderLength = 32;
 
     private const int VersionOffset = 10;
@@ -60,54 +67,120 @@ public static class SnapshotFile
     /// </summary>
     public const int MaxUncompressedBytes = int.MaxValue;
 
+    /// <summary>Tasks per part when <see cref="Write"/> splits a whole snapshot into parts.</summary>
+    public const int TasksPerPart = SnapshotImport.StepSize;
+
     /// <summary>
-    /// Writes <paramref name="snapshot"/> as one snapshot file at the stream's position. The body is
-    /// streamed out as it is compressed and the header written last (so the stream must seek): until then
-    /// the first bytes are zeros, so a write cut short never looks like a whole file. Memory use is about
-    /// the uncompressed body (MessagePack compresses after serialising), not the file.
+    /// Writes <paramref name="snapshot"/> as one snapshot file at the stream's position, in parts of
+    /// <see cref="TasksPerPart"/> tasks (see <see cref="WriteAsync"/>).
     /// </summary>
     /// <param name="destination">A writable, seekable stream; left positioned after the file's last byte.</param>
     /// <param name="snapshot">What to write.</param>
-    /// <param name="cancellationToken">Checked while tasks are serialised.</param>
+    /// <param name="cancellationToken">Checked between parts.</param>
     /// <returns>Bytes written: <see cref="HeaderLength"/> plus the body.</returns>
     /// <exception cref="ArgumentException">The stream cannot write or cannot seek.</exception>
-    /// <exception cref="InvalidOperationException">The snapshot is larger than <see cref="MaxUncompressedBytes"/> decompressed; what was written must be discarded.</exception>
+    /// <exception cref="InvalidOperationException">A part is larger than <see cref="MaxUncompressedBytes"/> decompressed; what was written must be discarded.</exception>
     /// <exception cref="IOException">The stream failed; what was written is partial and must be discarded.</exception>
     /// <exception cref="OperationCanceledException">Cancelled; what was written is partial and must be discarded.</exception>
     public static long Write(Stream destination, StoreSnapshot snapshot, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(destination);
         ArgumentNullException.ThrowIfNull(snapshot);
-        if (!destination.CanWrite || !destination.CanSeek)
-            throw new ArgumentException("A snapshot is written to a writable, seekable stream: its header is written last.", nameof(destination));
-        cancellationToken.ThrowIfCancellationRequested();
+        using var file = new PartWriter(destination, cancellationToken);
+        foreach (var part in PartsOf(snapshot)) file.Add(part);
+        return file.Finish().Bytes;
+    }
 
-        var start = destination.Position;
-        Span<byte> header = stackalloc byte[HeaderLength];
-        destination.Write(header);
-        long bodyLength;
-        ulong bodyChecksum;
-        using (var body = new SnapshotBodyWriter(destination))
+    /// <summary>
+    /// Writes a snapshot that arrives in parts (as <see cref="Stores.IQueueStore.ExportPagesAsync"/> reads
+    /// it) as one snapshot file at the stream's position: each part is encoded and written as it comes, so
+    /// neither the snapshot nor its encoding is ever held whole. The first part carries the snapshot's
+    /// fields and its first tasks; the later parts' tasks are appended to it, their other fields ignored.
+    /// The header is written last (so the stream must seek): until then the first bytes are zeros, so a
+    /// write cut short never looks like a whole file.
+    /// </summary>
+    /// <param name="destination">A writable, seekable stream; left positioned after the file's last byte.</param>
+    /// <param name="parts">The snapshot's parts, at least one.</param>
+    /// <param name="cancellationToken">Checked between parts.</param>
+    /// <returns>Bytes written (<see cref="HeaderLength"/> plus the body) and tasks written.</returns>
+    /// <exception cref="ArgumentException">The stream cannot write or cannot seek; or <paramref name="parts"/> is empty.</exception>
+    /// <exception cref="InvalidOperationException">A part is larger than <see cref="MaxUncompressedBytes"/> decompressed; what was written must be discarded.</exception>
+    /// <exception cref="IOException">The stream failed; what was written is partial and must be discarded.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled; what was written is partial and must be discarded.</exception>
+    public static async Task<(long Bytes, int Tasks)> WriteAsync(Stream destination, IAsyncEnumerable<StoreSnapshot> parts,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        using var file = new PartWriter(destination, cancellationToken);
+        await foreach (var part in parts.WithCancellation(cancellationToken).ConfigureAwait(false)) file.Add(part);
+        return file.Finish();
+    }
+
+    /// <summary>A whole snapshot as the parts a file holds: its fields with the first tasks, then the rest in pages.</summary>
+    internal static IEnumerable<StoreSnapshot> PartsOf(StoreSnapshot snapshot)
+    {
+        var first = snapshot.ShallowCopy();
+        first.Tasks = snapshot.Tasks.GetRange(0, Math.Min(TasksPerPart, snapshot.Tasks.Count));
+        yield return first;
+        for (var start = TasksPerPart; start < snapshot.Tasks.Count; start += TasksPerPart)
+            yield return new StoreSnapshot { Tasks = snapshot.Tasks.GetRange(start, Math.Min(TasksPerPart, snapshot.Tasks.Count - start)) };
+    }
+
+    // One file being written: the placeholder header, then each part through one SnapshotBodyWriter, then the header.
+    private sealed class PartWriter : IDisposable
+    {
+        private readonly Stream _destination;
+        private readonly CancellationToken _cancellationToken;
+        private readonly long _start;
+        private readonly SnapshotBodyWriter _body;
+        private int _parts;
+        private int _tasks;
+
+        public PartWriter(Stream destination, CancellationToken cancellationToken)
         {
-            MessagePackSerializer.Serialize(body, snapshot, Options, cancellationToken);
-            bodyChecksum = body.Complete();
-            bodyLength = body.Length;
-            if (body.UncompressedLength is not (>= 0 and <= MaxUncompressedBytes))
-                throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
-                    $"The snapshot ({snapshot.Tasks.Count} tasks) takes {(body.UncompressedLength is { } bytes ? $"{bytes} bytes" : "far more than 2 GiB")} "
-                    + $"decompressed; a snapshot file holds at most {MaxUncompressedBytes} (SnapshotFile.MaxUncompressedBytes). Discard what was written."));
+            ArgumentNullException.ThrowIfNull(destination);
+            if (!destination.CanWrite || !destination.CanSeek)
+                throw new ArgumentException("A snapshot is written to a writable, seekable stream: its header is written last.", nameof(destination));
+            cancellationToken.ThrowIfCancellationRequested();
+            _destination = destination;
+            _cancellationToken = cancellationToken;
+            _start = destination.Position;
+            destination.Write(new byte[HeaderLength]);
+            _body = new SnapshotBodyWriter(destination);
         }
 
-        Magic.CopyTo(header);
-        BinaryPrimitives.WriteUInt16LittleEndian(header[VersionOffset..], FormatVersion);
-        BinaryPrimitives.WriteUInt64LittleEndian(header[BodyLengthOffset..], (ulong)bodyLength);
-        BinaryPrimitives.WriteUInt64LittleEndian(header[BodyChecksumOffset..], bodyChecksum);
-        BinaryPrimitives.WriteUInt32LittleEndian(header[HeaderChecksumOffset..], Crc32.HashToUInt32(header[..HeaderChecksumOffset]));
-        var end = destination.Position;
-        destination.Position = start;
-        destination.Write(header);
-        destination.Position = end;
-        return end - start;
+        public void Add(StoreSnapshot part)
+        {
+            ArgumentNullException.ThrowIfNull(part);
+            _cancellationToken.ThrowIfCancellationRequested();
+            _body.BeginPart();
+            MessagePackSerializer.Serialize(_body, part, Options, _cancellationToken);
+            _body.EndPart();
+            if (_body.UncompressedLength is not (>= 0 and <= MaxUncompressedBytes))
+                throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                    $"Part {_parts + 1} of the snapshot ({part.Tasks.Count} tasks) takes {(_body.UncompressedLength is { } bytes ? $"{bytes} bytes" : "far more than 2 GiB")} "
+                    + $"decompressed; a part holds at most {MaxUncompressedBytes} (SnapshotFile.MaxUncompressedBytes). Discard what was written."));
+            _parts++;
+            _tasks += part.Tasks.Count;
+        }
+
+        public (long Bytes, int Tasks) Finish()
+        {
+            if (_parts == 0) throw new ArgumentException("A snapshot has at least one part: its first carries the epoch, sequence and counters.", "parts");
+            var bodyChecksum = _body.Complete();
+            Span<byte> header = stackalloc byte[HeaderLength];
+            Magic.CopyTo(header);
+            BinaryPrimitives.WriteUInt16LittleEndian(header[VersionOffset..], FormatVersion);
+            BinaryPrimitives.WriteUInt64LittleEndian(header[BodyLengthOffset..], (ulong)_body.Length);
+            BinaryPrimitives.WriteUInt64LittleEndian(header[BodyChecksumOffset..], bodyChecksum);
+            BinaryPrimitives.WriteUInt32LittleEndian(header[HeaderChecksumOffset..], Crc32.HashToUInt32(header[..HeaderChecksumOffset]));
+            var end = _destination.Position;
+            _destination.Position = _start;
+            _destination.Write(header);
+            _destination.Position = end;
+            return (end - _start, _tasks);
+        }
+
+        public void Dispose() => _body.Dispose();
     }
 
     /// <summary>
@@ -146,7 +219,7 @@ public static class SnapshotFile
         if (body.Checksum != expectedChecksum)
             return SnapshotReadResult.Invalid(SnapshotFileErrorKind.ChecksumMismatch,
                 $"the {announced}-byte body hashes to 0x{body.Checksum:x16}, the header says 0x{expectedChecksum:x16}");
-        return Decode(body, cancellationToken);
+        return Decode(body, BinaryPrimitives.ReadUInt16LittleEndian(header[VersionOffset..]), cancellationToken);
     }
 
     private static SnapshotReadResult? CheckHeader(ReadOnlySpan<byte> header)
@@ -161,16 +234,18 @@ public static class SnapshotFile
             return TruncatedHeader(header.Length);
 
         var version = BinaryPrimitives.ReadUInt16LittleEndian(header[VersionOffset..]);
-        if (version != FormatVersion)
+        if (version is < OldestReadableVersion or > FormatVersion)
         {
-            // A bit flipped in the version field of a version-1 file must not pass for a newer format:
-            // if the header checksum holds once the version reads 1 again, that is what happened.
-            if (header.Length == HeaderLength && HeaderChecksumHoldsFor(header, FormatVersion))
-                return SnapshotReadResult.Invalid(SnapshotFileErrorKind.CorruptHeader,
-                    $"the format version field reads {version} in an otherwise intact version-{FormatVersion} header: it is damaged");
+            // A bit flipped in the version field of a readable file must not pass for another format:
+            // if the header checksum holds once the version reads a known one again, that is what happened.
+            if (header.Length == HeaderLength)
+                for (var known = OldestReadableVersion; known <= FormatVersion; known++)
+                    if (HeaderChecksumHoldsFor(header, known))
+                        return SnapshotReadResult.Invalid(SnapshotFileErrorKind.CorruptHeader,
+                            $"the format version field reads {version} in an otherwise intact version-{known} header: it is damaged");
             return version > FormatVersion
                 ? SnapshotReadResult.Invalid(SnapshotFileErrorKind.FutureVersion,
-                    $"format version {version}, written by a newer build; this build reads version {FormatVersion}")
+                    $"format version {version}, written by a newer build; this build reads versions {OldestReadableVersion}–{FormatVersion}")
                 : SnapshotReadResult.Invalid(SnapshotFileErrorKind.CorruptHeader, $"format version {version} does not exist (the first is 1)");
         }
         if (header.Length < HeaderLength)
@@ -191,21 +266,30 @@ public static class SnapshotFile
         return Crc32.HashToUInt32(repaired) == BinaryPrimitives.ReadUInt32LittleEndian(header[HeaderChecksumOffset..]);
     }
 
-    private static SnapshotReadResult Decode(SnapshotBodyBuffer body, CancellationToken cancellationToken)
+    private static SnapshotReadResult Decode(SnapshotBodyBuffer body, ushort version, CancellationToken cancellationToken)
     {
         var reader = new MessagePackReader(body.AsSequence()) { CancellationToken = cancellationToken };
-        StoreSnapshot? snapshot;
+        StoreSnapshot? snapshot = null;
+        var part = 0;
         try
         {
-            snapshot = MessagePackSerializer.Deserialize<StoreSnapshot>(ref reader, Options);
+            // Version 1 holds one part; version 2 any number, the later ones adding tasks.
+            do
+            {
+                part++;
+                var next = MessagePackSerializer.Deserialize<StoreSnapshot>(ref reader, Options);
+                if (next is null)
+                    return SnapshotReadResult.Invalid(SnapshotFileErrorKind.UndecodableBody, $"part {part} of the body is MessagePack nil, not a snapshot");
+                if (snapshot is null) snapshot = next;
+                else snapshot.Tasks.AddRange(next.Tasks);
+            }
+            while (version >= 2 && !reader.End);
         }
         catch (MessagePackSerializationException ex)
         {
             return SnapshotReadResult.Invalid(SnapshotFileErrorKind.UndecodableBody,
-                $"the body passed its checksum but does not decode: {Describe(ex)}");
+                $"the body passed its checksum but part {part} does not decode: {Describe(ex)}");
         }
-        if (snapshot is null)
-            return SnapshotReadResult.Invalid(SnapshotFileErrorKind.UndecodableBody, "the body is MessagePack nil, not a snapshot");
         if (!reader.End)
             return SnapshotReadResult.Invalid(SnapshotFileErrorKind.UndecodableBody,
                 $"{reader.Sequence.Length - reader.Consumed} bytes follow the snapshot inside the body");

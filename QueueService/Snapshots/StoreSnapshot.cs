@@ -22,6 +22,9 @@ public sealed class StoreSnapshot
     [Key(4)] public List<SnapshotTask> Tasks { get; set; } = [];
     /// <summary>Per-queue counters and the moving average behind the wait estimate.</summary>
     [Key(5)] public List<SnapshotQueueStats> Queues { get; set; } = [];
+
+    /// <summary>A copy sharing the lists (callers replace <see cref="Tasks"/>).</summary>
+    internal StoreSnapshot ShallowCopy() => (StoreSnapshot)MemberwiseClone();
 }
 
 /// <summary>One task, every field a store keeps. Times are Unix ms; absent ones are null.</summary>

@@ -158,13 +158,16 @@ public interface IQueueStore
     Task<string?> GetEpochAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Reads the whole state for a backup: the epoch, the sequence, every task with every field, and
-    /// each queue's counters and moving average. Tasks are read in pages in creation order, each page
-    /// one atomic read (Redis: one script of at most 1,000 tasks; memory: one short hold of the lock),
-    /// so the queue is never stopped for the whole export: every task is exact as of its page, each
-    /// appears once, and one created or purged meanwhile may or may not be in it.
+    /// Reads the whole state for a backup, a page at a time: the first part holds the epoch, the
+    /// sequence, each queue's counters and moving average, and the first tasks; each later part only
+    /// the next page of tasks (its other fields empty). Tasks come in creation order, every field of
+    /// each, each page one atomic read (Redis: one script; memory: one short hold of the lock) taken
+    /// only when the caller asks for the next part, so the queue is never stopped for the whole
+    /// export and the caller can write each page away before the next is read: every task is exact
+    /// as of its page, each appears once, and one created or purged meanwhile may or may not be in it.
+    /// <see cref="QueueStoreExtensions.ExportAsync"/> gathers the parts into one snapshot.
     /// </summary>
-    Task<Snapshots.StoreSnapshot> ExportAsync(CancellationToken cancellationToken = default);
+    IAsyncEnumerable<Snapshots.StoreSnapshot> ExportPagesAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Loads a snapshot into the store, for a restore. Every task whose id the store does not hold is

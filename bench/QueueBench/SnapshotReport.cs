@@ -7,8 +7,8 @@ internal static class SnapshotReport
 {
     public static void Print(IReadOnlyList<SnapshotFigures> results)
     {
-        var backup = new Table("Backup (ms; export from the store, then the file: encode, write, fsync, rename)",
-            "store", "tasks", "fill (s)", "export", "file write", "file size (bytes)", "total");
+        var backup = new Table("Backup (ms; pages read from the store and written to the file one after the other: reading is the time waiting for the store, the rest encodes, writes, fsyncs, renames)",
+            "store", "tasks", "fill (s)", "reading the store", "encode + write", "file size (bytes)", "total");
         foreach (var b in results.SelectMany(r => r.Backups))
             backup.Add(b.Store, Count(b.Tasks), b.FillMs / 1000, b.ExportMs, b.WriteMs, Count(b.FileBytes), b.TotalMs);
         backup.Print();
@@ -31,11 +31,11 @@ internal static class SnapshotReport
             stall.Print();
         }
 
-        var memory = new Table("Process memory while writing and reading the file (MiB; working set at the start, peaks sampled every 5 ms)",
+        var memory = new Table("Process memory during a backup and while reading the file (MiB; working set at the start, peaks sampled every 5 ms)",
             "store", "tasks", "phase", "working set at start", "peak working set", "peak managed heap", "allocated");
         foreach (var r in results)
         {
-            foreach (var b in r.Backups) AddMemory(memory, b.Store, b.Tasks, "file write", b.WriteMemory);
+            foreach (var b in r.Backups) AddMemory(memory, b.Store, b.Tasks, "backup", b.WriteMemory);
             foreach (var x in r.Restores) AddMemory(memory, x.Store, x.Tasks, "read + decode", x.ReadMemory);
         }
         memory.Print();

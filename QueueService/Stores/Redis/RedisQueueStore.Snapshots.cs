@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Globalization;
 using System.Text.Json;
 using QueueService.Snapshots;
@@ -9,6 +10,12 @@ namespace QueueService.Stores.Redis;
 // Export and import for backups: one script per page or step of at most SnapshotImport.StepSize tasks.
 public sealed partial class RedisQueueStore
 {
+    // Tasks per export script: Redis runs nothing else meanwhile, so a page is kept to about a millisecond or two.
+    private const int ExportPageSize = 250;
+
+    // Import steps sent before the first reply is awaited.
+    private const int ImportStepsInFlight = 4;
+
     /// <inheritdoc/>
     public async Task<string?> GetEpochAsync(CancellationToken cancellationToken = default)
     {
@@ -17,10 +24,10 @@ public sealed partial class RedisQueueStore
     }
 
     /// <inheritdoc/>
-    public async Task<StoreSnapshot> ExportAsync(CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<StoreSnapshot> ExportPagesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var meta = (RedisResult[])(await ReadScriptAsync(_scripts.ExportMeta, new ExportMetaArgs(_keys.Namespace), cancellationToken).ConfigureAwait(false))!;
-        var snapshot = new StoreSnapshot
+        var part = new StoreSnapshot
         {
             Epoch = meta[0].IsNull ? "" : (string)meta[0]!,
             Sequence = RedisTaskReader.ParseLong((string)meta[1]!),
@@ -32,14 +39,17 @@ public sealed partial class RedisQueueStore
         while (true)
         {
             var page = (RedisResult[])(await ReadScriptAsync(_scripts.ExportPage,
-                new ExportPageArgs(_keys.Namespace, after, SnapshotImport.StepSize), cancellationToken).ConfigureAwait(false))!;
+                new ExportPageArgs(_keys.Namespace, after, ExportPageSize), cancellationToken).ConfigureAwait(false))!;
             for (var i = 2; i < page.Length; i++)
             {
                 var entry = (RedisResult[])page[i]!;
-                snapshot.Tasks.Add(ReadSnapshotTask(RedisTaskReader.ParseLong((string)entry[0]!), (RedisResult[])entry[1]!));
+                part.Tasks.Add(ReadSnapshotTask(RedisTaskReader.ParseLong((string)entry[0]!), (RedisResult[])entry[1]!));
             }
-            if ((long)page[1] < SnapshotImport.StepSize) return snapshot;
+            var full = (long)page[1] == ExportPageSize;
+            yield return part;
+            if (!full) yield break;
             after = (string)page[0]!;
+            part = new StoreSnapshot();
         }
     }
 
@@ -62,19 +72,39 @@ public sealed partial class RedisQueueStore
         await EvalRawAsync(_scripts.ImportMeta, [_keys.Namespace], [.. meta], cancellationToken).ConfigureAwait(false);
 
         int imported = 0, skipped = 0, requeued = 0;
-        for (var start = 0; start < snapshot.Tasks.Count; start += SnapshotImport.StepSize)
+        // A few steps in flight at once: this process prepares the next while Redis runs the last.
+        // Steps are independent (each task carries its own scores), so their order does not matter.
+        var inFlight = new Queue<(Task<RedisResult> Reply, List<(SnapshotTask Task, QueueTaskStatus Status, bool Requeued)> Step)>();
+        async Task CollectOldestAsync()
         {
-            // Validate the whole step before sending any of it.
-            var step = snapshot.Tasks.Skip(start).Take(SnapshotImport.StepSize)
-                .Select(t => SnapshotImport.Prepare(t, snapshot.TakenAtMs)).ToList();
-            var args = new List<RedisValue>(1 + step.Count * 24) { step.Count };
-            foreach (var (task, _, _) in step) AddImportArgs(args, task);
-            var result = (RedisResult[])(await EvalRawAsync(_scripts.ImportTasks, [_keys.Namespace], [.. args], cancellationToken).ConfigureAwait(false))!;
+            var (reply, step) = inFlight.Dequeue();
+            var result = (RedisResult[])(await reply.ConfigureAwait(false))!;
             imported += (int)result[0];
             skipped += (int)result[1];
             var created = (string)result[2]!;
             for (var i = 0; i < step.Count; i++)
                 if (step[i].Requeued && created[i] == '1') requeued++;
+        }
+        try
+        {
+            for (var start = 0; start < snapshot.Tasks.Count; start += SnapshotImport.StepSize)
+            {
+                // Validate the whole step before sending any of it.
+                var step = snapshot.Tasks.Skip(start).Take(SnapshotImport.StepSize)
+                    .Select(t => SnapshotImport.Prepare(t, snapshot.TakenAtMs)).ToList();
+                var args = new List<RedisValue>(1 + step.Count * 24) { step.Count };
+                foreach (var (task, _, _) in step) AddImportArgs(args, task);
+                inFlight.Enqueue((EvalRawAsync(_scripts.ImportTasks, [_keys.Namespace], [.. args], cancellationToken), step));
+                if (inFlight.Count == ImportStepsInFlight) await CollectOldestAsync().ConfigureAwait(false);
+            }
+            while (inFlight.Count > 0) await CollectOldestAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            // A failed step or an invalid task ends the import: still wait for the steps already sent, so
+            // none is left running unobserved (their exceptions are the first one's consequences).
+            foreach (var (reply, _) in inFlight)
+                await reply.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
         }
         return new ImportResult(imported, skipped, requeued);
     }

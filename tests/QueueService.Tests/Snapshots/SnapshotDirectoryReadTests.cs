@@ -198,8 +198,8 @@ public sealed class SnapshotDirectoryReadTests
             case "bit flipped in the body": return SnapshotSamples.FlipBit(whole, (whole.Length - 1) * 8);
             case "verified body of another shape": return SnapshotSamples.FileWithBody([0x92, 0x01, 0x02]);
             case "future version":
-                var future = SnapshotSamples.FileWithBody(whole[32..], version: 2);
-                BinaryPrimitives.ReadUInt16LittleEndian(future.AsSpan(10)).Should().Be(2);
+                var future = SnapshotSamples.FileWithBody(whole[32..], version: (ushort)(SnapshotFile.FormatVersion + 1));
+                BinaryPrimitives.ReadUInt16LittleEndian(future.AsSpan(10)).Should().Be(3);
                 return future;
             default: throw new ArgumentOutOfRangeException(nameof(bad), bad, null);
         }

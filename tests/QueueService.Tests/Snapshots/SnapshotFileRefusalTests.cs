@@ -125,10 +125,10 @@ public sealed class SnapshotFileRefusalTests
     {
         var body = SnapshotSamples.FileBytes(SnapshotSamples.Small(1))[32..];
 
-        var error = SnapshotSamples.Read(SnapshotSamples.FileWithBody(body, version: 2)).Error!;
+        var error = SnapshotSamples.Read(SnapshotSamples.FileWithBody(body, version: 3)).Error!;
 
         error.Kind.Should().Be(SnapshotFileErrorKind.FutureVersion);
-        error.Message.Should().Contain("format version 2").And.Contain("reads version 1");
+        error.Message.Should().Contain("format version 3").And.Contain("reads versions 1–2");
     }
 
     [Fact]
