@@ -21,7 +21,8 @@ public sealed class RestoreTests
     // Long enough that neither the API's reaper nor the clock interferes while the test holds a lease.
     private static readonly TimeSpan LongLease = TimeSpan.FromHours(1);
 
-    private static Dictionary<string, string?> Settings(string backups) => new() { ["BACKUP_DIR"] = backups };
+    // No embedded workers: the embedded API would otherwise start running the restored tasks at once.
+    private static Dictionary<string, string?> Settings(string backups) => new() { ["BACKUP_DIR"] = backups, ["QUEUE_EMBEDDED_WORKERS"] = "0" };
 
     [Fact]
     public async Task Restart_RestoresEveryTaskWithItsIdPriorityAndPlace_WhenRedisLostItsData()

@@ -16,8 +16,8 @@ internal sealed record RestoreLine(string File, int Tasks, int Imported, int Ski
 internal sealed record RefusedLine(string FileName, string Reason, string Detail, string QuarantinedAs);
 
 /// <summary>
-/// Reads the backup service's facts out of an API process's console log (the ASP.NET Core console
-/// logger: a <c>level: category[id]</c> line, then the message on the next line).
+/// Reads the backup service's facts out of an API process's console log (Serilog's console sink:
+/// one line per message; only the message text is matched).
 /// </summary>
 internal static partial class BackupLog
 {
@@ -25,7 +25,7 @@ internal static partial class BackupLog
     public const string LockHeldElsewhere = "Another process holds the backup lock";
 
     /// <summary>Turns the backup service's Debug lines on (the periodic skip above).</summary>
-    public const string DebugLogging = "Logging__LogLevel__QueueService.Snapshots.BackupService";
+    public const string DebugLogging = "Serilog__MinimumLevel__Override__QueueService.Snapshots.BackupService";
 
     /// <summary>The backups logged, in log order; only those of <paramref name="reason"/> when given.</summary>
     public static IReadOnlyList<BackupLine> Backups(IEnumerable<string> lines, string? reason = null) =>
