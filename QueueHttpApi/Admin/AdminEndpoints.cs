@@ -102,7 +102,7 @@ public static class AdminEndpoints
         if (string.IsNullOrWhiteSpace(olderThanHours))
             return Invalid("olderThanHours is required: the age in hours above which finished tasks are deleted (0 for all).");
         if (!double.TryParse(olderThanHours, NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingWhite | NumberStyles.AllowTrailingWhite,
-                CultureInfo.InvariantCulture, out var hours) || hours > MaxOlderThanHours)
+                CultureInfo.InvariantCulture, out var hours) || !double.IsFinite(hours) || hours is < 0 or > MaxOlderThanHours)
             return Invalid($"olderThanHours must be a number of hours from 0 to {MaxOlderThanHours.ToString(CultureInfo.InvariantCulture)}; got '{olderThanHours}'.");
 
         var age = TimeSpan.FromHours(hours);
