@@ -72,6 +72,21 @@ public sealed class AdminKeyTests(RedisServerFixture redis) : IClassFixture<Redi
         response.StatusCode.Should().Be(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
     }
 
+    [Fact]
+    public async Task Admin_WarnsOnceThatItIsOpen_WhenNoKeyIsConfiguredInDevelopment()
+    {
+        using var api = ApiStores.Create(ApiStores.Memory, redis, settings: new Dictionary<string, string?> { ["Queue:Api:AdminApiKey"] = "" },
+            environment: "Development");
+        using var client = api.CreateClient();
+
+        for (var i = 0; i < 3; i++)
+            (await client.PostAsync("/admin/cleanup-stuck-tasks", null)).StatusCode.Should().Be(HttpStatusCode.OK);
+
+        var logs = Path.Combine(Path.GetDirectoryName(api.SpoolDirectory)!, "logs");
+        var text = string.Concat(Directory.GetFiles(logs, "api-*.log").Select(ReadShared));
+        CountOf(text, "admin endpoints are open to anyone").Should().Be(1, "the warning is logged once per process, not per request");
+    }
+
     [Theory]
     [MemberData(nameof(AdminRoutes))]
     public async Task Admin_LetsRequestsThrough_WhenTheKeyIsRight(string method, string path)
@@ -93,5 +108,19 @@ public sealed class AdminKeyTests(RedisServerFixture redis) : IClassFixture<Redi
     public void Matches_ComparesWholeKeysExactly(string presented, string configured, bool expected)
     {
         AdminApiKeyFilter.Matches(presented, configured).Should().Be(expected);
+    }
+
+    private static string ReadShared(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    private static int CountOf(string text, string part)
+    {
+        var count = 0;
+        for (var at = text.IndexOf(part, StringComparison.Ordinal); at >= 0; at = text.IndexOf(part, at + part.Length, StringComparison.Ordinal)) count++;
+        return count;
     }
 }
