@@ -30,6 +30,17 @@ internal static class WorkerHost
             return UsageError;
         }
 
+        int? metricsPort;
+        try
+        {
+            metricsPort = Metrics.WorkerMetricsServer.ReadPort(builder.Configuration);
+        }
+        catch (InvalidOperationException ex)
+        {
+            await Console.Error.WriteLineAsync($"QueueWorker: {ex.Message}");
+            return UsageError;
+        }
+
         var workerIdKey = $"{WorkerOptions.Section}:{nameof(WorkerOptions.WorkerId)}";
         var workerId = builder.Configuration[workerIdKey] ?? WorkerOptions.DefaultWorkerId();
         builder.Configuration[workerIdKey] = workerId;
@@ -51,6 +62,14 @@ internal static class WorkerHost
         {
             await Console.Error.WriteLineAsync($"QueueWorker: cannot load the risk lexicon ({WorkerHandlers.RiskLexiconPathKey}): {ex.Message}");
             return UsageError;
+        }
+
+        if (metricsPort is { } port)
+        {
+            var metricsHost = Metrics.WorkerMetricsServer.ReadHost(builder.Configuration);
+            builder.Services.AddHostedService(sp => new Metrics.WorkerMetricsServer(port, metricsHost,
+                sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
+                sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<Metrics.WorkerMetricsServer>>()));
         }
 
         using var host = builder.Build();

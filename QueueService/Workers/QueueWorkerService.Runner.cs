@@ -17,6 +17,8 @@ public sealed partial class QueueWorkerService
     private async Task RunTaskAsync(TaskLease lease)
     {
         var outcome = TaskOutcome.Lost;
+        var startedAt = _time.GetTimestamp();
+        _metrics.Started(lease, _time.GetUtcNow());
         try
         {
             outcome = await RunTaskCoreAsync(lease).ConfigureAwait(false);
@@ -34,6 +36,7 @@ public sealed partial class QueueWorkerService
             if (outcome is TaskOutcome.Completed)
                 _spool.Delete(lease.TaskId);
             _state.Finished(lease.TaskId, outcome);
+            _metrics.Ended(lease, outcome, _time.GetElapsedTime(startedAt));
         }
     }
 

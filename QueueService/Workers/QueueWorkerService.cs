@@ -29,17 +29,20 @@ public sealed partial class QueueWorkerService : BackgroundService
     private readonly WorkerState _state;
     private readonly TimeProvider _time;
     private readonly ILogger<QueueWorkerService> _logger;
+    private readonly WorkerMetrics _metrics;
     private readonly CancellationTokenSource _graceExpired = new();
     private const long NotStopping = long.MinValue;
     // When the host asked to stop (a TimeProvider timestamp): bounds how long outcomes may still be retried.
     private long _stopRequestedAt = NotStopping;
     private CancellationToken _stopping;
 
-    /// <summary>Creates the loop.</summary>
+    /// <summary>Creates the loop. Its <see cref="WorkerMetrics"/> meter comes from <c>meterFactory</c> (the host's), or is its own when that is null.</summary>
     /// <exception cref="InvalidOperationException">Two handlers claim the same queue.</exception>
     public QueueWorkerService(IQueueStore store, IEnumerable<ITaskHandler> handlers, IOptions<WorkerOptions> options,
-        WorkerState state, TaskSpool spool, TimeProvider time, ILogger<QueueWorkerService> logger)
+        WorkerState state, TaskSpool spool, TimeProvider time, ILogger<QueueWorkerService> logger,
+        System.Diagnostics.Metrics.IMeterFactory? meterFactory = null)
     {
+        _metrics = new WorkerMetrics(meterFactory);
         _store = store;
         _spool = spool;
         _options = options.Value;
@@ -198,6 +201,7 @@ public sealed partial class QueueWorkerService : BackgroundService
     public override void Dispose()
     {
         _graceExpired.Dispose();
+        _metrics.Dispose();
         base.Dispose();
     }
 }

@@ -4,11 +4,18 @@ namespace QueueBench;
 
 /// <summary>
 /// Command-line settings: <c>--n 20000 --depths 10000,100000,1000000 --stores memory,redis --latency 500 --redis host:port</c>;
-/// <c>--snapshots</c> runs the backup/restore bench instead, at <c>--snapshot-sizes 10000,100000,1000000</c> tasks.
+/// <c>--snapshots</c> runs the backup/restore bench instead, at <c>--snapshot-sizes 10000,100000,1000000</c> tasks;
+/// <c>--http</c> the HTTP API bench, at <c>--http-concurrency 1,16,64</c> clients for <c>--http-seconds 10</c> per row.
 /// </summary>
 internal sealed record BenchSettings(int N, int LatencySamples, IReadOnlyList<int> Depths, IReadOnlyList<string> Stores, string? RedisConfiguration,
-    bool Snapshots, IReadOnlyList<int> SnapshotSizes)
+    bool Snapshots, IReadOnlyList<int> SnapshotSizes, bool Http = false, IReadOnlyList<int>? HttpConcurrencyLevels = null, double HttpSeconds = 10)
 {
+    /// <summary>Client counts of the HTTP bench.</summary>
+    public IReadOnlyList<int> HttpConcurrency => HttpConcurrencyLevels ?? [1, 16, 64];
+
+    /// <summary>How long each HTTP row runs.</summary>
+    public TimeSpan HttpDuration => TimeSpan.FromSeconds(HttpSeconds);
+
     public static BenchSettings Parse(string[] args)
     {
         var n = 20_000;
@@ -18,6 +25,9 @@ internal sealed record BenchSettings(int N, int LatencySamples, IReadOnlyList<in
         string? redis = null;
         var snapshots = false;
         IReadOnlyList<int> snapshotSizes = [10_000, 100_000, 1_000_000];
+        var http = false;
+        int[] httpConcurrency = [1, 16, 64];
+        var httpSeconds = 10.0;
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -30,11 +40,16 @@ internal sealed record BenchSettings(int N, int LatencySamples, IReadOnlyList<in
                 case "--redis": redis = Next(); break;
                 case "--snapshots": snapshots = true; break;
                 case "--snapshot-sizes": snapshotSizes = Next().Split(',').Select(d => int.Parse(d, CultureInfo.InvariantCulture)).ToArray(); break;
-                case "--quick": n = 5_000; latency = 200; depths = [10_000, 100_000]; snapshotSizes = [2_000, 20_000]; break;
+                case "--http": http = true; break;
+                case "--http-concurrency": httpConcurrency = Next().Split(',').Select(d => int.Parse(d, CultureInfo.InvariantCulture)).ToArray(); break;
+                case "--http-seconds": httpSeconds = double.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--quick": n = 5_000; latency = 200; depths = [10_000, 100_000]; snapshotSizes = [2_000, 20_000]; httpSeconds = 2; break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }
         if (snapshotSizes.Any(size => size < 1)) throw new ArgumentException("--snapshot-sizes must be positive");
-        return new BenchSettings(n, latency, depths, stores, redis, snapshots, snapshotSizes);
+        if (httpConcurrency.Length == 0 || httpConcurrency.Any(c => c < 1)) throw new ArgumentException("--http-concurrency must be positive");
+        if (httpSeconds <= 0) throw new ArgumentException("--http-seconds must be positive");
+        return new BenchSettings(n, latency, depths, stores, redis, snapshots, snapshotSizes, http, httpConcurrency, httpSeconds);
     }
 }

@@ -7,11 +7,13 @@ using QueueService.Stores.Redis;
 using StackExchange.Redis;
 
 // QueueBench: throughput, idle latency and cost against queue depth for both stores, or with
-// --snapshots backup, restore and enqueue stalls during a backup, printed as markdown tables.
+// --snapshots backup, restore and enqueue stalls during a backup, or with --http the HTTP API's
+// throughput and latency, printed as markdown tables.
 // Starts its own redis-server on a loopback port unless --redis host:port is given.
 var settings = BenchSettings.Parse(args);
 Console.WriteLine($"# QueueBench — {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, " +
-                  $".NET {Environment.Version}, {(GCSettings.IsServerGC ? "server" : "workstation")} GC ({GCSettings.LatencyMode}), " + (settings.Snapshots
+                  $".NET {Environment.Version}, {(GCSettings.IsServerGC ? "server" : "workstation")} GC ({GCSettings.LatencyMode}), " + (settings.Http
+                      ? $"HTTP API, {string.Join("/", settings.HttpConcurrency)} clients" : settings.Snapshots
                       ? $"snapshots of {string.Join(", ", settings.SnapshotSizes.Select(s => s.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)))} tasks"
                       : $"N = {settings.N}, latency probes = {settings.LatencySamples}"));
 
@@ -20,9 +22,11 @@ ConnectionMultiplexer? connection = null;
 ConnectionMultiplexer? admin = null;
 var results = new List<StoreFigures>();
 var snapshots = new List<SnapshotFigures>();
+var http = new List<HttpFigures>();
 try
 {
-    if (settings.Stores.Contains("memory"))
+    if (settings.Stores.Contains("memory") && settings.Http) http.AddRange(await new HttpBench("memory", redisConfiguration: null, settings).RunAsync());
+    else if (settings.Stores.Contains("memory"))
     {
         var options = new QueueStoreOptions();
         Task<IQueueStore> Create(string name) => Task.FromResult<IQueueStore>(new InMemoryQueueStore(options, TimeProvider.System));
@@ -43,7 +47,8 @@ try
         var multiplexer = connection;
         RedisStoreOptions OptionsOf(string name) => new() { Namespace = $"bench-{run}-{name}" };
         Task<IQueueStore> Create(string name) => Task.FromResult<IQueueStore>(new RedisQueueStore(multiplexer, OptionsOf(name), new QueueStoreOptions(), TimeProvider.System));
-        if (settings.Snapshots)
+        if (settings.Http) http.AddRange(await new HttpBench("redis", redisConfiguration, settings).RunAsync());
+        else if (settings.Snapshots)
         {
             // A second connection for INFO (an admin command to the client), so the store's stays as in production.
             admin = await ConnectionMultiplexer.ConnectAsync($"{redisConfiguration},allowAdmin=true");
@@ -54,7 +59,7 @@ try
         else results.Add(await new StoreBench("redis", Create, settings).RunAsync());
         var server = connection.GetServer(connection.GetEndPoints()[0]);
         Console.WriteLine();
-        Console.WriteLine(settings.Snapshots
+        Console.WriteLine(settings.Snapshots || settings.Http
             ? $"Redis {server.Version} at {redisConfiguration}"
             : $"Redis {server.Version} at {redisConfiguration}; reference: {RedisReference.EvalShaOpsPerSecond(redisConfiguration)}");
     }
@@ -66,5 +71,6 @@ finally
     if (localRedis is not null) await localRedis.DisposeAsync();
 }
 
-if (settings.Snapshots) SnapshotReport.Print(snapshots);
+if (settings.Http) HttpReport.Print(http, settings);
+else if (settings.Snapshots) SnapshotReport.Print(snapshots);
 else Report.Print(results, settings);
