@@ -38,6 +38,7 @@ public sealed partial class BackupService : BackgroundService, IHostedLifecycleS
     // Never disposed: a host disposed while its shutdown backup still runs (a test host stopped twice)
     // must not turn the backup's release into an ObjectDisposedException. It holds no wait handle.
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
+    private Lazy<Task>? _shutdownBackup;
     private readonly string _owner = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}";
     private volatile bool _restoreSettled;
 
@@ -211,8 +212,11 @@ public sealed partial class BackupService : BackgroundService, IHostedLifecycleS
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
-        if (_options.Enabled && _options.BackupOnShutdown && _restoreSettled)
-            await TryBackupAsync("shutdown", cancellationToken).ConfigureAwait(false);
+        if (!(_options.Enabled && _options.BackupOnShutdown && _restoreSettled)) return;
+        // One shutdown backup however often the host is stopped (a test host is stopped twice): a second
+        // stop waits for the first's backup, so nothing disposes the store or deletes the folder under it.
+        var backup = new Lazy<Task>(() => TryBackupAsync("shutdown", cancellationToken));
+        await (Interlocked.CompareExchange(ref _shutdownBackup, backup, null) ?? backup).Value.ConfigureAwait(false);
     }
 
     private async Task TryBackupAsync(string reason, CancellationToken cancellationToken)

@@ -168,6 +168,25 @@ public sealed class BackupServiceTests(RedisServerFixture redis) : IClassFixture
     }
 
     [Fact]
+    public async Task Stop_WritesOneShutdownBackup_AndEveryStopWaitsForIt_WhenTheHostIsStoppedTwiceAtOnce()
+    {
+        var store = new InMemoryQueueStore(new QueueStoreOptions(), TimeProvider.System);
+        using var service = NewService(store);
+        await service.StartingAsync(CancellationToken.None);
+        await service.StartAsync(CancellationToken.None);
+        await FillAsync(store, 20_000); // a backup long enough for the second stop to arrive during it
+        var before = Directory.GetFiles(_folder.Path).Length;
+
+        var first = service.StopAsync(CancellationToken.None);
+        var second = service.StopAsync(CancellationToken.None);
+        await second;
+
+        first.IsCompleted.Should().BeTrue("the second stop returned only once the shutdown backup was done");
+        Directory.GetFiles(_folder.Path, "*.rqsnap").Should().HaveCount(before + 1, "one shutdown backup, not one per stop");
+        await first;
+    }
+
+    [Fact]
     public async Task Stop_WritesAShutdownBackup()
     {
         var store = new InMemoryQueueStore(new QueueStoreOptions(), TimeProvider.System);
