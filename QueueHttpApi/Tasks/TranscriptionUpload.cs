@@ -29,7 +29,6 @@ internal static class TranscriptionUpload
     public const long FormOverheadBytes = 64 * 1024;
 
     private const string AudioField = "audio";
-    private const int MaxParts = 16;
     private const int MaxFieldBytes = 1024;
     private const int CopyBufferBytes = 81920;
     private static readonly string[] TextFields = ["priority", "maxRetries", "language", "then"];
@@ -50,10 +49,9 @@ internal static class TranscriptionUpload
         var reader = new MultipartReader(Boundary(request), request.Body);
         var fields = new Dictionary<string, string>(StringComparer.Ordinal);
         string? audioPath = null;
-        var parts = 0;
+        // No count of parts is needed: past the five known names, a part is unknown or repeated, and refused.
         while (await RequestBody.FromClientAsync(() => reader.ReadNextSectionAsync(cancellationToken), AudioField) is { } section)
         {
-            if (++parts > MaxParts) throw TaskProblemException.Invalid("body", $"The form has more than {MaxParts} parts.");
             var name = NameOf(section);
             if (name == AudioField)
             {

@@ -199,5 +199,8 @@ public abstract partial class TaskEndpointsTests
     }
 
     /// <summary>How many tasks the store holds in all.</summary>
-    protected static async Task<long> TotalAsync(IQueueStore store) => (await store.GetStatsAsync()).Totals.Total;
+    protected static Task<long> TotalAsync(IQueueStore store) => CountAsync(store);
+
+    /// <summary>How many tasks <paramref name="store"/> holds in all.</summary>
+    internal static async Task<long> CountAsync(IQueueStore store) => (await store.GetStatsAsync()).Totals.Total;
 }
