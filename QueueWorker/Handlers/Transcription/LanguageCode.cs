@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace QueueWorker.Handlers.Transcription;
 
 /// <summary>What a language code may look like before it reaches a recogniser's command line.</summary>
-internal static partial class LanguageCode
+public static partial class LanguageCode
 {
     /// <summary>
     /// True for a BCP 47-like code (<c>en</c>, <c>en-us</c>, <c>pt-BR</c>, <c>zh-Hans-CN</c>) or <c>auto</c>.

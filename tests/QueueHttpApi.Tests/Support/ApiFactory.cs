@@ -99,6 +99,26 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        if (disposing) _folder.Dispose();
+        if (disposing) DeleteFolder();
+    }
+
+    // The in-process host is stopped twice at once on dispose: by the factory, and by the entry point's
+    // WaitForShutdownAsync, which the factory does not wait for. That second stop's shutdown backup may
+    // still be writing into the folder, so deletion is retried until it holds or a deadline passes.
+    private void DeleteFolder()
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            try
+            {
+                _folder.Dispose();
+                return;
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(20);
+            }
+        }
     }
 }
