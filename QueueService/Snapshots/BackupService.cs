@@ -39,6 +39,9 @@ public sealed partial class BackupService : BackgroundService, IHostedLifecycleS
     // must not turn the backup's release into an ObjectDisposedException. It holds no wait handle.
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
     private Lazy<Task>? _shutdownBackup;
+    // Unix ms, read by health checks and metrics scrapes on other threads: one word, never torn.
+    private const long NoBackupYet = long.MinValue;
+    private long _lastBackupAtMs = NoBackupYet;
     private readonly string _owner = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}";
     private volatile bool _restoreSettled;
 
@@ -56,7 +59,8 @@ public sealed partial class BackupService : BackgroundService, IHostedLifecycleS
     public bool RestoreSettled => _restoreSettled;
 
     /// <summary>When the last backup of this process was written, or null.</summary>
-    public DateTimeOffset? LastBackupAt { get; private set; }
+    public DateTimeOffset? LastBackupAt =>
+        Volatile.Read(ref _lastBackupAtMs) is var ms && ms == NoBackupYet ? null : DateTimeOffset.FromUnixTimeMilliseconds(ms);
 
     /// <summary>
     /// Writes a snapshot of the store now. One at a time per process; the store lock is not needed
@@ -78,7 +82,7 @@ public sealed partial class BackupService : BackgroundService, IHostedLifecycleS
                 cancellationToken).ConfigureAwait(false);
             var result = new BackupResult(written.Path, written.Tasks, written.Bytes, clock.ElapsedMilliseconds);
             var exportMs = reading.ElapsedMilliseconds;
-            LastBackupAt = _time.GetUtcNow();
+            Volatile.Write(ref _lastBackupAtMs, _time.GetUtcNow().ToUnixTimeMilliseconds());
             LogBackup(reason, result.File, result.Tasks, result.Bytes, exportMs, result.DurationMs);
             return result;
         }

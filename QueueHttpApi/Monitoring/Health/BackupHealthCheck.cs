@@ -45,7 +45,9 @@ public sealed class BackupHealthCheck(BackupService backups, SnapshotDirectory f
         var age = now - last.Value;
         data["lastBackupAt"] = last.Value;
         data["ageSeconds"] = Math.Round(Math.Max(0, age.TotalSeconds), 1);
-        return Task.FromResult(age > limit
+        // A process that has not run for two intervals yet cannot be late: an old file left by the
+        // downtime before this start is not this process's fault (its first backup is still due).
+        return Task.FromResult(age > limit && now - started.At > limit
             ? HealthCheckResult.Degraded($"The last backup is {age.TotalSeconds:0} s old, more than {AllowedIntervals} backup intervals ({limit.TotalSeconds:0} s).", data: data)
             : HealthCheckResult.Healthy("The last backup is recent.", data));
     }
