@@ -42,12 +42,15 @@ public static class ApiHost
 
         var mode = ApiMode.From(builder.Configuration);
         builder.Services.AddSingleton(mode);
+        // preserveStaticLogger: this host logs through its own logger, never the process-wide Log.Logger,
+        // which the last host built would own (several hosts in one test process wrote to one file).
         builder.Services.AddSerilog((services, logger) => logger
             .ReadFrom.Configuration(builder.Configuration)
             .ReadFrom.Services(services)
             .WriteTo.Console(formatProvider: CultureInfo.InvariantCulture)
             .WriteTo.File(Path.Combine(builder.Configuration["Queue:LogDirectory"] ?? "logs", "api-.log"),
-                rollingInterval: RollingInterval.Day, formatProvider: CultureInfo.InvariantCulture));
+                rollingInterval: RollingInterval.Day, formatProvider: CultureInfo.InvariantCulture),
+            preserveStaticLogger: true);
 
         builder.Services.AddOptions<ApiOptions>()
             .Bind(builder.Configuration.GetSection(ApiOptions.Section))
