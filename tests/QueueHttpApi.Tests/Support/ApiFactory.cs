@@ -99,6 +99,24 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        if (disposing) _folder.Dispose();
+        if (disposing) DeleteFolder();
+    }
+
+    // The entry point's own RunAsync stops the host a second time when the factory stops it, and the
+    // factory does not await that: its shutdown backup may still be writing into the folder for a moment.
+    private void DeleteFolder()
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                _folder.Dispose();
+                return;
+            }
+            catch (IOException) when (attempt < 50)
+            {
+                Thread.Sleep(100);
+            }
+        }
     }
 }
