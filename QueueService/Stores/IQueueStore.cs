@@ -134,6 +134,26 @@ public interface IQueueStore
     Task<bool> WaitForWorkAsync(IReadOnlyList<string> queues, TimeSpan maxWait, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Subscribes to this store's task events (<see cref="TaskEvent"/>): one per task per change that
+    /// applied, in the order the changes were made; a refused change publishes none. Every transition
+    /// publishes (enqueue, lease, progress, complete, fail, release, confirm-cancel, cancel, retry,
+    /// promote, reap; a lease that promotes due tasks publishes their <c>queued</c> events before its
+    /// <c>started</c> ones); heartbeats, purges and restores (<see cref="ImportAsync"/>) publish none.
+    /// Redis: the script that makes a change publishes its events on the namespace's events channel, so a
+    /// subscriber sees the changes every process makes; memory: an in-process broadcast.
+    /// Delivery is at most once: events published while the subscription's connection is down are lost
+    /// (Redis pub/sub keeps nothing), and a reader more than <paramref name="capacity"/> events behind
+    /// loses the oldest (<see cref="TaskEventSubscription.DroppedCount"/>). A subscriber that must know
+    /// where a task stands re-reads it (<see cref="GetAsync"/>) after subscribing and after any gap.
+    /// </summary>
+    /// <param name="capacity">How many unread events the subscription buffers before it drops the oldest.</param>
+    /// <param name="cancellationToken">Stops waiting for the subscription to start.</param>
+    /// <returns>A live subscription: every change made after this call returns reaches it (barring the losses above). Dispose it to stop.</returns>
+    /// <exception cref="QueueStoreException"><see cref="StoreError.Invalid"/> (field <c>capacity</c>) outside 1–<see cref="TaskEventSubscription.MaxCapacity"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
+    Task<TaskEventSubscription> SubscribeEventsAsync(int capacity = TaskEventSubscription.DefaultCapacity, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Registers a worker in the live registry, or refreshes its entry: its fields are replaced and
     /// <see cref="WorkerInfo.LastHeartbeatAt"/> becomes now (the store's clock). A worker that stops
     /// refreshing drops out <paramref name="ttl"/> after its last registration.

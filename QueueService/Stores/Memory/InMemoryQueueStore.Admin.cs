@@ -21,9 +21,11 @@ public sealed partial class InMemoryQueueStore
                 // The worker learns it at its next heartbeat and stops; the task stays its until then.
                 task.IsCancelRequested = true;
                 task.UpdatedAtMs = nowMs;
+                PublishLeasedLocked(TaskEventKind.CancelRequested, task, nowMs, task.Attempts);
                 return Task.FromResult(CancelOutcome.CancelRequested);
             }
             MoveLocked(task, QueueTaskStatus.Cancelled, nowMs);
+            PublishLocked(TaskEventKind.Cancelled, task, nowMs);
             return Task.FromResult(CancelOutcome.Cancelled);
         }
     }
@@ -39,7 +41,8 @@ public sealed partial class InMemoryQueueStore
             if (!TaskTransitions.IsAllowed(TaskOperation.Retry, task.Status))
                 throw QueueStoreException.Illegal(TaskOperation.Retry, taskId, task.Status);
             var seq = NextSequence();
-            MoveLocked(task, QueueTaskStatus.Queued, NowMs(), t =>
+            var nowMs = NowMs();
+            MoveLocked(task, QueueTaskStatus.Queued, nowMs, t =>
             {
                 t.RunSeq = seq;
                 t.Attempts = 0;
@@ -48,6 +51,7 @@ public sealed partial class InMemoryQueueStore
                 t.Progress = null;
                 t.CompletedAtMs = null;
             });
+            PublishLocked(TaskEventKind.Retried, task, nowMs);
             return Task.FromResult(ReadLocked(task));
         }
     }
@@ -74,6 +78,7 @@ public sealed partial class InMemoryQueueStore
             // A new sequence: a task that was waiting goes to the back of its priority.
             var seq = NextSequence();
             MoveLocked(task, QueueTaskStatus.Queued, nowMs, t => t.RunSeq = seq);
+            PublishLocked(TaskEventKind.Queued, task, nowMs);
         }
         return due.Count;
     }
@@ -109,6 +114,8 @@ public sealed partial class InMemoryQueueStore
                     CountersOf(task.Type).FailedTotal++;
                 }
                 MoveLocked(task, to, nowMs);
+                PublishLocked(to switch { QueueTaskStatus.Queued => TaskEventKind.Queued, QueueTaskStatus.Failed => TaskEventKind.Failed, _ => TaskEventKind.Cancelled },
+                    task, nowMs, task.Attempts, workerId, task.LastError);
                 reaped.Add(new ReapedTask(task.Id, task.Type, workerId, task.Attempts, to));
             }
         }

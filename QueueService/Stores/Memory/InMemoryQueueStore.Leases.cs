@@ -30,6 +30,7 @@ public sealed partial class InMemoryQueueStore
                     t.LeaseExpiresAtMs = nowMs + leaseMs;
                     t.Progress = null;
                 });
+                PublishLeasedLocked(TaskEventKind.Started, task, nowMs, task.Attempts);
                 leases.Add(new TaskLease(task.Id, task.Type, task.PayloadJson, task.Priority, task.Attempts, task.MaxRetries,
                     workerId, token, DateTimeOffset.FromUnixTimeMilliseconds(nowMs + leaseMs),
                     DateTimeOffset.FromUnixTimeMilliseconds(task.CreatedAtMs)));
@@ -83,11 +84,15 @@ public sealed partial class InMemoryQueueStore
         lock (_gate)
         {
             var task = HeldLocked(lease);
+            var nowMs = NowMs();
             // An empty message or details is stored as absent, as Redis does (HDEL).
-            task.Progress = new TaskProgress(Math.Clamp(progress.Percent, 0, 100),
+            var stored = new TaskProgress(Math.Clamp(progress.Percent, 0, 100),
                 string.IsNullOrEmpty(progress.Message) ? null : progress.Message,
                 string.IsNullOrEmpty(progress.DetailsJson) ? null : progress.DetailsJson);
-            task.UpdatedAtMs = NowMs();
+            task.Progress = stored;
+            task.UpdatedAtMs = nowMs;
+            // Details stay out of the event: it is kept small; a reader that wants them reads the task.
+            PublishLeasedLocked(TaskEventKind.Progress, task, nowMs, task.Attempts, progress: stored with { DetailsJson = null });
         }
         return Task.CompletedTask;
     }
@@ -105,6 +110,7 @@ public sealed partial class InMemoryQueueStore
             counters.CompletedTotal++;
             // Completes even when a cancel was requested: the work is done.
             MoveLocked(task, QueueTaskStatus.Completed, nowMs, t => t.ResultJson = resultJson);
+            PublishLeasedLocked(TaskEventKind.Completed, task, nowMs, task.Attempts);
         }
         return Task.CompletedTask;
     }
@@ -122,6 +128,7 @@ public sealed partial class InMemoryQueueStore
             if (task.IsCancelRequested)
             {
                 MoveLocked(task, QueueTaskStatus.Cancelled, nowMs);
+                PublishLeasedLocked(TaskEventKind.Cancelled, task, nowMs, task.Attempts, task.LastError);
                 return Task.FromResult(new FailOutcome(QueueTaskStatus.Cancelled, null));
             }
             if (failure.IsRetryable && task.Attempts <= task.MaxRetries)
@@ -129,10 +136,12 @@ public sealed partial class InMemoryQueueStore
                 var delay = failure.RetryDelay ?? _backoff.DelayAfter(task.Attempts);
                 var dueMs = nowMs + Math.Max(0, (long)delay.TotalMilliseconds);
                 MoveLocked(task, QueueTaskStatus.Scheduled, nowMs, t => t.ScheduledForMs = dueMs);
+                PublishLeasedLocked(TaskEventKind.Retried, task, nowMs, task.Attempts, task.LastError);
                 return Task.FromResult(new FailOutcome(QueueTaskStatus.Scheduled, DateTimeOffset.FromUnixTimeMilliseconds(dueMs)));
             }
             CountersOf(task.Type).FailedTotal++;
             MoveLocked(task, QueueTaskStatus.Failed, nowMs);
+            PublishLeasedLocked(TaskEventKind.Failed, task, nowMs, task.Attempts, task.LastError);
             return Task.FromResult(new FailOutcome(QueueTaskStatus.Failed, null));
         }
     }
@@ -144,10 +153,14 @@ public sealed partial class InMemoryQueueStore
         lock (_gate)
         {
             var task = HeldLocked(lease);
+            var nowMs = NowMs();
+            // The event names the attempt handed back, though it does not count afterwards.
+            var released = task.Attempts;
             // The attempt does not count either way: the worker stopped it, the task did not fail.
             task.Attempts = Math.Max(0, task.Attempts - 1);
             // Same RunSeq, so the task goes back to the place it had before the lease.
-            MoveLocked(task, task.IsCancelRequested ? QueueTaskStatus.Cancelled : QueueTaskStatus.Queued, NowMs());
+            MoveLocked(task, task.IsCancelRequested ? QueueTaskStatus.Cancelled : QueueTaskStatus.Queued, nowMs);
+            PublishLeasedLocked(task.Status == QueueTaskStatus.Cancelled ? TaskEventKind.Cancelled : TaskEventKind.Queued, task, nowMs, released);
         }
         return Task.CompletedTask;
     }
@@ -158,7 +171,10 @@ public sealed partial class InMemoryQueueStore
         cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
         {
-            MoveLocked(HeldLocked(lease), QueueTaskStatus.Cancelled, NowMs());
+            var task = HeldLocked(lease);
+            var nowMs = NowMs();
+            MoveLocked(task, QueueTaskStatus.Cancelled, nowMs);
+            PublishLeasedLocked(TaskEventKind.Cancelled, task, nowMs, task.Attempts);
         }
         return Task.CompletedTask;
     }

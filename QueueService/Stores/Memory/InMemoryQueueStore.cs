@@ -102,6 +102,7 @@ public sealed partial class InMemoryQueueStore : IQueueStore
         _indexes.AddNew(stored);
         CountersOf(stored.Type).EnqueuedTotal++;
         if (stored.Status == QueueTaskStatus.Queued) SignalLocked(stored.Type);
+        PublishLocked(stored.Status == QueueTaskStatus.Queued ? TaskEventKind.Queued : TaskEventKind.Scheduled, stored, nowMs);
         return ResultOf(stored, created: true);
     }
 

@@ -19,6 +19,7 @@ internal sealed class RedisKeys
         Stats = Prefix + "stats";
         Workers = Prefix + "workers";
         WakeChannel = RedisChannel.Literal(Prefix + "wake");
+        EventsChannel = RedisChannel.Literal(Prefix + "events");
     }
 
     /// <summary><c>rq:{ns}:</c>: the text every key starts with.</summary>
@@ -39,6 +40,9 @@ internal sealed class RedisKeys
     /// <summary>The worker registry: zset of worker id → expiry ms.</summary>
     public RedisKey Workers { get; }
     public RedisChannel WakeChannel { get; }
+
+    /// <summary>Task events: each script that changes tasks publishes one JSON array of them here (common.lua, <see cref="RedisTaskEvents"/>).</summary>
+    public RedisChannel EventsChannel { get; }
 
     /// <summary>A named lock (<see cref="IQueueStore.TryLockAsync"/>).</summary>
     public RedisKey Lock(string name) => Prefix + "lock:" + name;

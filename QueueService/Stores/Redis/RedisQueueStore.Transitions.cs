@@ -141,7 +141,7 @@ public sealed partial class RedisQueueStore
         ArgumentNullException.ThrowIfNull(progress);
         if (progress.DetailsJson is { } details && Encoding.UTF8.GetByteCount(details) > _storeOptions.MaxPayloadBytes)
             throw QueueStoreException.Invalid("details", $"progress details are limited to {_storeOptions.MaxPayloadBytes} bytes.");
-        var result = await EvalAsync(_scripts.Progress, new ProgressArgs(_keys.Task(lease.TaskId), lease.LeaseToken,
+        var result = await EvalAsync(_scripts.Progress, new ProgressArgs(_keys.Namespace, _keys.Task(lease.TaskId), lease.LeaseToken,
             Math.Clamp(progress.Percent, 0, 100), progress.Message ?? "", progress.DetailsJson ?? ""), cancellationToken);
         ThrowIfRefused(result, TaskOperation.Progress, lease.TaskId, lease.WorkerId);
     }

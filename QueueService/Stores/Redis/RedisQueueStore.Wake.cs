@@ -94,7 +94,7 @@ public sealed partial class RedisQueueStore
         foreach (var waiter in woken) waiter.TrySetResult(true);
     }
 
-    /// <summary>Unsubscribes the wake channel; the multiplexer stays open (the caller owns it).</summary>
+    /// <summary>Unsubscribes the wake and events channels and ends every event subscription; the multiplexer stays open (the caller owns it).</summary>
     public async ValueTask DisposeAsync()
     {
         if (_disposed) return;
@@ -110,6 +110,7 @@ public sealed partial class RedisQueueStore
                 // Redis is gone: there is no subscription left to end.
             }
         }
+        await DisposeEventsAsync();
         _subscribeGate.Dispose();
     }
 }

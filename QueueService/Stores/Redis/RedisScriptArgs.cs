@@ -10,7 +10,7 @@ namespace QueueService.Stores.Redis;
 internal sealed record HeartbeatArgs(RedisKey ns, RedisKey taskKey, long leaseToken, long leaseMs);
 
 /// <summary>progress.lua.</summary>
-internal sealed record ProgressArgs(RedisKey taskKey, long leaseToken, int percent, string message, string details);
+internal sealed record ProgressArgs(RedisKey ns, RedisKey taskKey, long leaseToken, int percent, string message, string details);
 
 /// <summary>complete.lua.</summary>
 internal sealed record CompleteArgs(RedisKey ns, RedisKey taskKey, long leaseToken, int hasResult, string resultJson, double averageWeight);

@@ -103,8 +103,9 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
     }
 
     // The in-process host is stopped twice at once on dispose: by the factory, and by the entry point's
-    // WaitForShutdownAsync, which the factory does not wait for. That second stop's shutdown backup may
-    // still be writing into the folder, so deletion is retried until it holds or a deadline passes.
+    // WaitForShutdownAsync, which the factory does not wait for. BackupService makes both stops wait for
+    // its one shutdown backup; deletion is still retried for a moment in case a late log write or the
+    // entry point's disposal holds a file.
     private void DeleteFolder()
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);

@@ -20,6 +20,24 @@ local function runScore(priority, seq)
   return (100 - tonumber(priority)) * seqSpan + tonumber(seq)
 end
 
+-- Task events (TaskEvent in C#, read by RedisTaskEvents): a script records one table per change with
+-- emit() and sends them all as one JSON array with publishEvents(ns) right before it returns, so a
+-- message goes out if and only if the changes applied, and none for a refusal. Short keys keep it
+-- small: k kind, id, q queue, s status, at ms; optional n attempt, w worker, p percent, m progress
+-- message, e error, due scheduledFor ms (the caller sets those on the table emit returns).
+local events = {}
+
+local function emit(kind, id, queue, status, at)
+  local event = { k = kind, id = id, q = queue, s = status, at = at }
+  events[#events + 1] = event
+  return event
+end
+
+-- Publishes on <prefix>events; a script that changed nothing publishes nothing.
+local function publishEvents(ns)
+  if #events > 0 then call('PUBLISH', ns .. 'events', cjson.encode(events)) end
+end
+
 -- Moves a task between status indexes (global and per queue); nil "from" or "to" skips that side.
 local function moveIndex(ns, id, taskType, from, to, score)
   if from then
@@ -87,6 +105,7 @@ local function promote(ns, id, now)
   call('HSET', taskKey, 'status', 'queued', 'seq', seq, 'updatedAt', now)
   call('HDEL', taskKey, 'scheduledFor')
   moveIndex(ns, id, f[1], 'scheduled', 'queued', runScore(f[2], seq))
+  emit('queued', id, f[1], 'queued', now)
   return f[1]
 end
 

@@ -2,12 +2,13 @@
   requested (the work is done). Updates the queue's moving average of now - startedAt.
   keys:    @ns (namespace prefix) @taskKey
   args:    @leaseToken @hasResult (1|0) @resultJson @averageWeight (EtaEstimator.MovingAverageWeight)
+  events:  completed (n, w)
   returns: {0} | {-1} not found | {-6} lease not held (StoreError) ]]
 -- #include common
 local code = checkLease(@taskKey, @leaseToken)
 if code ~= 0 then return { code } end
 local now = nowMs()
-local f = call('HMGET', @taskKey, 'id', 'type', 'startedAt')
+local f = call('HMGET', @taskKey, 'id', 'type', 'startedAt', 'attempts', 'workerId')
 local taskType = f[2]
 local sample = now - tonumber(f[3])
 local statsKey = @ns .. 'stats'
@@ -19,4 +20,8 @@ call('HSET', @taskKey, 'status', 'completed', 'completedAt', now, 'updatedAt', n
 if @hasResult == '1' then call('HSET', @taskKey, 'result', @resultJson) end
 clearLease(@taskKey)
 moveIndex(@ns, f[1], taskType, 'processing', 'completed', now)
+local event = emit('completed', f[1], taskType, 'completed', now)
+event.n = tonumber(f[4])
+event.w = f[5]
+publishEvents(@ns)
 return { 0 }

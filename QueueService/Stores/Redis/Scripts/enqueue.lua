@@ -4,6 +4,7 @@
   keys:    KEYS[1] namespace prefix; KEYS[1 + i] hash of task i
   args:    ARGV[1] task count n; then 7 per task: id, type, payloadJson, priority, maxRetries,
            delayMs (-1 none), runAtMs (-1 none)
+  events:  queued or scheduled (with due) per created task; none for an id that exists
   returns: 7 per task: id, created (1|0), status, createdAtMs, rank in its queue (-1 unless
            queued), the queue's avgMs (nil before a completion), processing count of the queue ]]
 -- #include common
@@ -37,9 +38,11 @@ for i = 1, count do
     call('HSET', taskKey, 'id', id, 'type', taskType, 'payload', ARGV[base + 3], 'priority', priority,
       'status', status, 'attempts', 0, 'maxRetries', ARGV[base + 5], 'createdAt', now, 'updatedAt', now,
       'seq', seq)
+    local event = emit(status, id, taskType, status, now)
     if due then
       call('HSET', taskKey, 'scheduledFor', due)
       moveIndex(ns, id, taskType, nil, 'scheduled', due)
+      event.due = due
     else
       moveIndex(ns, id, taskType, nil, 'queued', runScore(priority, seq))
       woken[taskType] = true
@@ -70,4 +73,5 @@ for i = 1, count do
 end
 
 for queue in pairs(woken) do call('PUBLISH', ns .. 'wake', queue) end
+publishEvents(ns)
 return out

@@ -3,28 +3,45 @@
   -> failed otherwise. The error joins the history either way.
   keys:    @ns (namespace prefix) @taskKey
   args:    @leaseToken @message @kind @retryable (1|0) @retryDelayMs
+  events:  cancelled | retried (with due) | failed, each with n, w and e (the message)
   returns: {0, newStatus, retryAtMs or -1} | {-1} not found | {-6} lease not held (StoreError) ]]
 -- #include common
 local code = checkLease(@taskKey, @leaseToken)
 if code ~= 0 then return { code } end
 local now = nowMs()
-local f = call('HMGET', @taskKey, 'id', 'type', 'attempts', 'maxRetries', 'cancelRequested')
+local f = call('HMGET', @taskKey, 'id', 'type', 'attempts', 'maxRetries', 'cancelRequested', 'workerId')
 local id, taskType = f[1], f[2]
 local attempts = tonumber(f[3])
 addError(@taskKey, attempts, @message, @kind, now)
 clearLease(@taskKey)
+
+-- The event of the outcome: the attempt, its worker and the recorded error (events in common).
+local function outcome(kind, status)
+  local event = emit(kind, id, taskType, status, now)
+  event.n = attempts
+  event.w = f[6]
+  event.e = @message
+  return event
+end
+
 if f[5] == '1' then
   call('HSET', @taskKey, 'status', 'cancelled', 'completedAt', now, 'updatedAt', now)
   moveIndex(@ns, id, taskType, 'processing', 'cancelled', now)
+  outcome('cancelled', 'cancelled')
+  publishEvents(@ns)
   return { 0, 'cancelled', -1 }
 end
 if @retryable == '1' and attempts <= tonumber(f[4]) then
   local due = now + tonumber(@retryDelayMs)
   call('HSET', @taskKey, 'status', 'scheduled', 'scheduledFor', due, 'updatedAt', now)
   moveIndex(@ns, id, taskType, 'processing', 'scheduled', due)
+  outcome('retried', 'scheduled').due = due
+  publishEvents(@ns)
   return { 0, 'scheduled', due }
 end
 call('HSET', @taskKey, 'status', 'failed', 'completedAt', now, 'updatedAt', now)
 call('HINCRBY', @ns .. 'stats', 'failed:' .. taskType, 1)
 moveIndex(@ns, id, taskType, 'processing', 'failed', now)
+outcome('failed', 'failed')
+publishEvents(@ns)
 return { 0, 'failed', -1 }

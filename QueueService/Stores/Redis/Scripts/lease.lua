@@ -5,6 +5,7 @@
   List-shaped, so evaluated with raw KEYS/ARGV (see RedisScripts), never with named parameters.
   keys:    KEYS[1] namespace prefix; KEYS[1 + q] queued index of queue q
   args:    ARGV[1] workerId, ARGV[2] maxTasks, ARGV[3] leaseMs, ARGV[4] promoteBatch
+  events:  queued per promoted task, then started (n, w) per lease
   returns: {orphans dropped, then 9 per lease, in run order: id, type, payloadJson, priority,
            attempt, maxRetries, leaseToken, leaseExpiresAtMs, createdAtMs}
   Every candidate's hash is read before anything is written: an orphan (hash gone) is dropped
@@ -77,6 +78,9 @@ for i = 1, #picked do
     'leaseToken', token, 'leaseExpiresAt', expires)
   call('HDEL', taskKey, 'progress', 'progressMessage', 'progressDetails')
   moveIndex(ns, id, f[1], 'queued', 'processing', expires)
+  local event = emit('started', id, f[1], 'processing', now)
+  event.n = attempt
+  event.w = workerId
   local o = #out
   out[o + 1] = id
   out[o + 2] = f[1]
@@ -88,4 +92,5 @@ for i = 1, #picked do
   out[o + 8] = expires
   out[o + 9] = f[5]
 end
+publishEvents(ns)
 return out

@@ -1,12 +1,22 @@
 --[[ progress: records the lease holder's progress (processing -> processing); updatedAt = now.
   An empty message or details clears that field.
-  keys:    @taskKey
+  Publishes a progress event (percent and message; details stay in the hash).
+  keys:    @ns (namespace prefix) @taskKey
   args:    @leaseToken @percent @message @details
+  events:  progress (n, w, p, m)
   returns: {0} | {-1} not found | {-6} lease not held (StoreError) ]]
 -- #include common
 local code = checkLease(@taskKey, @leaseToken)
 if code ~= 0 then return { code } end
-call('HSET', @taskKey, 'progress', @percent, 'updatedAt', nowMs())
+local now = nowMs()
+call('HSET', @taskKey, 'progress', @percent, 'updatedAt', now)
 if @message == '' then call('HDEL', @taskKey, 'progressMessage') else call('HSET', @taskKey, 'progressMessage', @message) end
 if @details == '' then call('HDEL', @taskKey, 'progressDetails') else call('HSET', @taskKey, 'progressDetails', @details) end
+local f = call('HMGET', @taskKey, 'id', 'type', 'attempts', 'workerId')
+local event = emit('progress', f[1], f[2], 'processing', now)
+event.n = tonumber(f[3])
+event.w = f[4]
+event.p = tonumber(@percent)
+if @message ~= '' then event.m = @message end
+publishEvents(@ns)
 return { 0 }

@@ -3,7 +3,9 @@
   hash is gone) is dropped from the indexes and not counted.
   keys:    @ns (namespace prefix)
   args:    @maxTasks
+  events:  queued per promoted task
   returns: {promoted, orphans dropped} ]]
 -- #include common
 local promoted, orphans = promoteDue(@ns, nowMs(), tonumber(@maxTasks))
+publishEvents(@ns)
 return { promoted, orphans }

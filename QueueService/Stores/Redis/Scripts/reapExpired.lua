@@ -5,6 +5,7 @@
   The entry reads expiredBefore .. workerId .. expiredAfter (the worker unknownWorker when none).
   keys:    @ns (namespace prefix)
   args:    @maxTasks @expiredBefore @expiredAfter @unknownWorker
+  events:  queued | failed | cancelled per reclaimed task, with n, w and e (the history entry)
   returns: {orphans dropped, then 5 per reclaimed task: id, type, workerId, attempt, newStatus} ]]
 -- #include common
 local ns = @ns
@@ -16,7 +17,8 @@ local function reap(id, f)
   local taskType, workerId = f[1], f[2]
   if not workerId or workerId == '' then workerId = @unknownWorker end
   local attempts = tonumber(f[3])
-  addError(taskKey, attempts, @expiredBefore .. workerId .. @expiredAfter, 'lease-expired', now)
+  local message = @expiredBefore .. workerId .. @expiredAfter
+  addError(taskKey, attempts, message, 'lease-expired', now)
   clearLease(taskKey)
   local status
   if f[5] == '1' then
@@ -34,6 +36,10 @@ local function reap(id, f)
     call('HINCRBY', ns .. 'stats', 'failed:' .. taskType, 1)
     moveIndex(ns, id, taskType, 'processing', status, now)
   end
+  local event = emit(status, id, taskType, status, now)
+  event.n = attempts
+  event.w = workerId
+  event.e = message
   return { id, taskType, workerId, attempts, status }
 end
 
@@ -50,4 +56,5 @@ for i = 1, #expired do
     out[1] = out[1] + 1
   end
 end
+publishEvents(ns)
 return out

@@ -3,21 +3,29 @@
   attempt does not count (attempts - 1): the worker stopped it, the task did not fail.
   keys:    @ns (namespace prefix) @taskKey
   args:    @leaseToken
+  events:  queued | cancelled (n the attempt handed back, w)
   returns: {0, newStatus} | {-1} not found | {-6} lease not held (StoreError) ]]
 -- #include common
 local code = checkLease(@taskKey, @leaseToken)
 if code ~= 0 then return { code } end
 local now = nowMs()
-local f = call('HMGET', @taskKey, 'id', 'type', 'priority', 'seq', 'cancelRequested')
+local f = call('HMGET', @taskKey, 'id', 'type', 'priority', 'seq', 'cancelRequested', 'attempts', 'workerId')
 local id, taskType = f[1], f[2]
 clearLease(@taskKey)
 call('HINCRBY', @taskKey, 'attempts', -1)
-if f[5] == '1' then
+local status = f[5] == '1' and 'cancelled' or 'queued'
+-- The event names the attempt handed back (f[6], before the decrement), though it no longer counts.
+local event = emit(status, id, taskType, status, now)
+event.n = tonumber(f[6])
+event.w = f[7]
+if status == 'cancelled' then
   call('HSET', @taskKey, 'status', 'cancelled', 'completedAt', now, 'updatedAt', now)
   moveIndex(@ns, id, taskType, 'processing', 'cancelled', now)
+  publishEvents(@ns)
   return { 0, 'cancelled' }
 end
 call('HSET', @taskKey, 'status', 'queued', 'updatedAt', now)
 moveIndex(@ns, id, taskType, 'processing', 'queued', runScore(f[3], f[4]))
 call('PUBLISH', @ns .. 'wake', taskType)
+publishEvents(@ns)
 return { 0, 'queued' }

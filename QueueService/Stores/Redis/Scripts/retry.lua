@@ -2,6 +2,7 @@
   cancel flag, result, progress, completedAt and scheduledFor cleared; error history kept.
   keys:    @ns (namespace prefix) @taskKey
   args:    (none)
+  events:  retried (status queued)
   returns: {0, view} where view is {fields, rank, avgMs, processing} as get returns it
            | {-1} not found | {-2, status} illegal from queued, scheduled, processing, completed (StoreError) ]]
 -- #include common
@@ -16,4 +17,6 @@ call('HDEL', @taskKey, 'cancelRequested', 'result', 'progress', 'progressMessage
   'completedAt', 'scheduledFor', 'leaseToken', 'leaseExpiresAt')
 moveIndex(@ns, f[1], f[2], status, 'queued', runScore(f[4], seq))
 call('PUBLISH', @ns .. 'wake', f[2])
+emit('retried', f[1], f[2], 'queued', now)
+publishEvents(@ns)
 return { 0, taskView(@ns, @taskKey) }
