@@ -13,7 +13,7 @@ var settings = BenchSettings.Parse(args);
 Console.WriteLine($"# QueueBench — {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, " +
                   $".NET {Environment.Version}, {(GCSettings.IsServerGC ? "server" : "workstation")} GC ({GCSettings.LatencyMode}), " + (settings.Snapshots
                       ? $"snapshots of {string.Join(", ", settings.SnapshotSizes.Select(s => s.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)))} tasks"
-                      : $"N = {settings.N}, latency probes = {settings.LatencySamples}"));
+                      : $"N = {settings.N}, latency probes = {settings.LatencySamples}") + (settings.Events ? ", with an event subscriber" : ""));
 
 LocalRedisServer? localRedis = null;
 ConnectionMultiplexer? connection = null;
@@ -25,7 +25,7 @@ try
     if (settings.Stores.Contains("memory"))
     {
         var options = new QueueStoreOptions();
-        Task<IQueueStore> Create(string name) => Task.FromResult<IQueueStore>(new InMemoryQueueStore(options, TimeProvider.System));
+        Task<IQueueStore> Create(string name) => EventDrain.WatchAsync(new InMemoryQueueStore(options, TimeProvider.System), settings.Events);
         if (settings.Snapshots) snapshots.Add(await new SnapshotBench("memory", Create, _ => Task.CompletedTask, serverCommandMs: null, settings).RunAsync());
         else results.Add(await new StoreBench("memory", Create, settings).RunAsync());
     }
@@ -42,7 +42,7 @@ try
         var run = Guid.NewGuid().ToString("N")[..8];
         var multiplexer = connection;
         RedisStoreOptions OptionsOf(string name) => new() { Namespace = $"bench-{run}-{name}" };
-        Task<IQueueStore> Create(string name) => Task.FromResult<IQueueStore>(new RedisQueueStore(multiplexer, OptionsOf(name), new QueueStoreOptions(), TimeProvider.System));
+        Task<IQueueStore> Create(string name) => EventDrain.WatchAsync(new RedisQueueStore(multiplexer, OptionsOf(name), new QueueStoreOptions(), TimeProvider.System), settings.Events);
         if (settings.Snapshots)
         {
             // A second connection for INFO (an admin command to the client), so the store's stays as in production.
@@ -68,3 +68,4 @@ finally
 
 if (settings.Snapshots) SnapshotReport.Print(snapshots);
 else Report.Print(results, settings);
+if (settings.Events) Console.WriteLine($"{Environment.NewLine}Task events read by the subscribers: {EventDrain.Read:N0}");
