@@ -5,10 +5,12 @@ namespace QueueBench;
 /// <summary>
 /// Command-line settings: <c>--n 20000 --depths 10000,100000,1000000 --stores memory,redis --latency 500 --redis host:port</c>;
 /// <c>--snapshots</c> runs the backup/restore bench instead, at <c>--snapshot-sizes 10000,100000,1000000</c> tasks;
-/// <c>--http</c> the HTTP API bench, at <c>--http-concurrency 1,16,64</c> clients for <c>--http-seconds 10</c> per row.
+/// <c>--http</c> the HTTP API bench, at <c>--http-concurrency 1,16,64</c> clients for <c>--http-seconds 10</c> per row;
+/// <c>--events</c> keeps a task-event subscriber reading every store under test (as the API's would).
 /// </summary>
 internal sealed record BenchSettings(int N, int LatencySamples, IReadOnlyList<int> Depths, IReadOnlyList<string> Stores, string? RedisConfiguration,
-    bool Snapshots, IReadOnlyList<int> SnapshotSizes, bool Http = false, IReadOnlyList<int>? HttpConcurrencyLevels = null, double HttpSeconds = 10)
+    bool Snapshots, IReadOnlyList<int> SnapshotSizes, bool Http = false, IReadOnlyList<int>? HttpConcurrencyLevels = null, double HttpSeconds = 10,
+    bool Events = false)
 {
     /// <summary>Client counts of the HTTP bench.</summary>
     public IReadOnlyList<int> HttpConcurrency => HttpConcurrencyLevels ?? [1, 16, 64];
@@ -24,6 +26,7 @@ internal sealed record BenchSettings(int N, int LatencySamples, IReadOnlyList<in
         IReadOnlyList<string> stores = ["memory", "redis"];
         string? redis = null;
         var snapshots = false;
+        var events = false;
         IReadOnlyList<int> snapshotSizes = [10_000, 100_000, 1_000_000];
         var http = false;
         int[] httpConcurrency = [1, 16, 64];
@@ -39,6 +42,7 @@ internal sealed record BenchSettings(int N, int LatencySamples, IReadOnlyList<in
                 case "--stores": stores = Next().Split(','); break;
                 case "--redis": redis = Next(); break;
                 case "--snapshots": snapshots = true; break;
+                case "--events": events = true; break;
                 case "--snapshot-sizes": snapshotSizes = Next().Split(',').Select(d => int.Parse(d, CultureInfo.InvariantCulture)).ToArray(); break;
                 case "--http": http = true; break;
                 case "--http-concurrency": httpConcurrency = Next().Split(',').Select(d => int.Parse(d, CultureInfo.InvariantCulture)).ToArray(); break;
@@ -50,6 +54,6 @@ internal sealed record BenchSettings(int N, int LatencySamples, IReadOnlyList<in
         if (snapshotSizes.Any(size => size < 1)) throw new ArgumentException("--snapshot-sizes must be positive");
         if (httpConcurrency.Length == 0 || httpConcurrency.Any(c => c < 1)) throw new ArgumentException("--http-concurrency must be positive");
         if (httpSeconds <= 0) throw new ArgumentException("--http-seconds must be positive");
-        return new BenchSettings(n, latency, depths, stores, redis, snapshots, snapshotSizes, http, httpConcurrency, httpSeconds);
+        return new BenchSettings(n, latency, depths, stores, redis, snapshots, snapshotSizes, http, httpConcurrency, httpSeconds, events);
     }
 }

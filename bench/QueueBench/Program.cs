@@ -15,7 +15,7 @@ Console.WriteLine($"# QueueBench — {TimeProvider.System.GetUtcNow():yyyy-MM-dd
                   $".NET {Environment.Version}, {(GCSettings.IsServerGC ? "server" : "workstation")} GC ({GCSettings.LatencyMode}), " + (settings.Http
                       ? $"HTTP API, {string.Join("/", settings.HttpConcurrency)} clients" : settings.Snapshots
                       ? $"snapshots of {string.Join(", ", settings.SnapshotSizes.Select(s => s.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)))} tasks"
-                      : $"N = {settings.N}, latency probes = {settings.LatencySamples}"));
+                      : $"N = {settings.N}, latency probes = {settings.LatencySamples}") + (settings.Events ? ", with an event subscriber" : ""));
 
 LocalRedisServer? localRedis = null;
 ConnectionMultiplexer? connection = null;
@@ -29,7 +29,7 @@ try
     else if (settings.Stores.Contains("memory"))
     {
         var options = new QueueStoreOptions();
-        Task<IQueueStore> Create(string name) => Task.FromResult<IQueueStore>(new InMemoryQueueStore(options, TimeProvider.System));
+        Task<IQueueStore> Create(string name) => EventDrain.WatchAsync(new InMemoryQueueStore(options, TimeProvider.System), settings.Events);
         if (settings.Snapshots) snapshots.Add(await new SnapshotBench("memory", Create, _ => Task.CompletedTask, serverCommandMs: null, settings).RunAsync());
         else results.Add(await new StoreBench("memory", Create, settings).RunAsync());
     }
@@ -46,7 +46,7 @@ try
         var run = Guid.NewGuid().ToString("N")[..8];
         var multiplexer = connection;
         RedisStoreOptions OptionsOf(string name) => new() { Namespace = $"bench-{run}-{name}" };
-        Task<IQueueStore> Create(string name) => Task.FromResult<IQueueStore>(new RedisQueueStore(multiplexer, OptionsOf(name), new QueueStoreOptions(), TimeProvider.System));
+        Task<IQueueStore> Create(string name) => EventDrain.WatchAsync(new RedisQueueStore(multiplexer, OptionsOf(name), new QueueStoreOptions(), TimeProvider.System), settings.Events);
         if (settings.Http) http.AddRange(await new HttpBench("redis", redisConfiguration, settings).RunAsync());
         else if (settings.Snapshots)
         {
@@ -74,3 +74,4 @@ finally
 if (settings.Http) HttpReport.Print(http, settings);
 else if (settings.Snapshots) SnapshotReport.Print(snapshots);
 else Report.Print(results, settings);
+if (settings.Events) Console.WriteLine($"{Environment.NewLine}Task events read by the subscribers: {EventDrain.Read:N0}");
