@@ -1,3 +1,7 @@
-// The operator CLI lands with the client and CLI issue; this entry point keeps the solution whole.
-Console.Error.WriteLine("queuectl: not implemented yet.");
-return 2;
+namespace QueueCtl;
+
+/// <summary>The <c>queuectl</c> entry point (a named class, so test projects that also see the API's <c>Program</c> stay unambiguous).</summary>
+internal static class Program
+{
+    private static Task<int> Main(string[] args) => QueueCtlApp.RunAsync(args, CliEnvironment.System);
+}
