@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.WebSockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -14,8 +15,23 @@ namespace QueueClient.Tests.Support;
 /// A small real HTTP server on a free loopback port (Kestrel), answering with <c>handler</c>: a flaky endpoint, a
 /// proxy in front of the API. It records every request it gets as <c>METHOD /path?query</c>, in order.
 /// </summary>
-internal sealed class LoopbackServer : IAsyncDisposable
+public sealed class LoopbackServer : IAsyncDisposable
 {
+    /// <summary>What the proxy does with a WebSocket upgrade.</summary>
+    public enum SocketPlan
+    {
+        /// <summary>Answers 502: WebSockets do not pass.</summary>
+        Refuse,
+        /// <summary>Carries the socket to the API and back.</summary>
+        Carry,
+        /// <summary>Accepts the upgrade, then drops the connection at once, without a message or a close handshake.</summary>
+        DropOnOpen,
+        /// <summary>Carries the API's first message, then closes with 1001 (going away), as a gateway or server shutting down does.</summary>
+        GoAwayAfterFirstMessage,
+    }
+
+    private int _sockets;
+
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<string> _requests = new();
 
@@ -38,6 +54,7 @@ internal sealed class LoopbackServer : IAsyncDisposable
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
         builder.Logging.ClearProviders();
         var app = builder.Build();
+        app.UseWebSockets();
         var server = new LoopbackServer(app);
         app.Run(context =>
         {
@@ -52,20 +69,16 @@ internal sealed class LoopbackServer : IAsyncDisposable
 
     /// <summary>
     /// A reverse proxy to <paramref name="upstream"/> serving it under <paramref name="prefix"/> (such as <c>/queue</c>,
-    /// or empty), the way a gateway would, except that it refuses every WebSocket upgrade with 502: through it, only
-    /// plain HTTP reaches the API. Location headers pass through unchanged.
+    /// or empty), the way a gateway would. WebSocket upgrades follow <paramref name="plan"/>, given the 1-based number
+    /// of the upgrade (default: all refused with 502, so only plain HTTP reaches the API). Location headers pass unchanged.
     /// </summary>
-    public static Task<LoopbackServer> StartProxyAsync(Uri upstream, string prefix = "")
+    public static async Task<LoopbackServer> StartProxyAsync(Uri upstream, string prefix = "", Func<int, SocketPlan>? plan = null)
     {
+        plan ??= _ => SocketPlan.Refuse;
         var http = new HttpClient { BaseAddress = upstream };
-        return StartAsync(async context =>
+        LoopbackServer? server = null;
+        server = await StartAsync(async context =>
         {
-            if (context.Request.Headers.Upgrade.ToString().Contains("websocket", StringComparison.OrdinalIgnoreCase))
-            {
-                context.Response.StatusCode = StatusCodes.Status502BadGateway;
-                await context.Response.WriteAsync("This gateway does not carry WebSockets.");
-                return;
-            }
             var path = context.Request.Path.Value ?? "/";
             if (!path.StartsWith(prefix + "/", StringComparison.Ordinal))
             {
@@ -73,7 +86,14 @@ internal sealed class LoopbackServer : IAsyncDisposable
                 await context.Response.WriteAsync("Not under the gateway's prefix.");
                 return;
             }
-            using var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), path[prefix.Length..].TrimStart('/') + context.Request.QueryString);
+            var relative = path[prefix.Length..].TrimStart('/') + context.Request.QueryString;
+            if (context.WebSockets.IsWebSocketRequest)
+            {
+                await CarrySocketAsync(context, new Uri(new Uri(upstream.ToString().Replace("http", "ws", StringComparison.Ordinal)), relative),
+                    plan(Interlocked.Increment(ref server!._sockets)));
+                return;
+            }
+            using var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), relative);
             if (context.Request.ContentLength > 0 || context.Request.Headers.TransferEncoding.Count > 0)
             {
                 request.Content = new StreamContent(context.Request.Body);
@@ -93,6 +113,80 @@ internal sealed class LoopbackServer : IAsyncDisposable
             }
             await response.Content.CopyToAsync(context.Response.Body, context.RequestAborted);
         });
+        return server;
+    }
+
+    private static async Task CarrySocketAsync(HttpContext context, Uri upstream, SocketPlan plan)
+    {
+        if (plan == SocketPlan.Refuse)
+        {
+            context.Response.StatusCode = StatusCodes.Status502BadGateway;
+            await context.Response.WriteAsync("This gateway does not carry WebSockets.");
+            return;
+        }
+        using var api = new ClientWebSocket();
+        api.Options.CollectHttpResponseDetails = true;
+        if (context.Request.Headers["X-Api-Key"].ToString() is { Length: > 0 } key) api.Options.SetRequestHeader("X-Api-Key", key);
+        try
+        {
+            await api.ConnectAsync(upstream, context.RequestAborted);
+        }
+        catch (WebSocketException)
+        {
+            context.Response.StatusCode = api.HttpStatusCode == 0 ? StatusCodes.Status502BadGateway : (int)api.HttpStatusCode;
+            return;
+        }
+        using var client = await context.WebSockets.AcceptWebSocketAsync();
+        if (plan == SocketPlan.DropOnOpen)
+        {
+            context.Abort();
+            return;
+        }
+        using var done = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        // The client sends nothing but its close; pass that on.
+        var fromClient = Task.Run(async () =>
+        {
+            var ignored = new byte[1024];
+            try
+            {
+                while ((await client.ReceiveAsync(ignored, done.Token)).MessageType != WebSocketMessageType.Close) { }
+                await api.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "client closed", done.Token);
+            }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException) { }
+        });
+        var buffer = new byte[1 << 20];
+        var messages = 0;
+        try
+        {
+            while (true)
+            {
+                var result = await api.ReceiveAsync(buffer, done.Token);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    await client.CloseOutputAsync(api.CloseStatus ?? WebSocketCloseStatus.NormalClosure, api.CloseStatusDescription, done.Token);
+                    break;
+                }
+                await client.SendAsync(buffer.AsMemory(0, result.Count), result.MessageType, result.EndOfMessage, done.Token);
+                if (result.EndOfMessage && ++messages == 1 && plan == SocketPlan.GoAwayAfterFirstMessage)
+                {
+                    // A close rather than an abort: aborting could discard the message still in Kestrel's output.
+                    await client.CloseOutputAsync(WebSocketCloseStatus.EndpointUnavailable, "gateway going away", done.Token);
+                    break;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+        {
+            // One side went away: the other follows below.
+        }
+        // Cancelling now would abort the connection and could discard the close still in Kestrel's output: wait for the client's close.
+        try
+        {
+            await fromClient.WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        catch (TimeoutException) { }
+        await done.CancelAsync();
+        await fromClient;
     }
 
     /// <inheritdoc/>
