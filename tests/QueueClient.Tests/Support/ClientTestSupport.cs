@@ -1,5 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
 using QueueClient;
 using QueueClient.Internal;
 using QueueHttpApi.Tests.Support;
@@ -20,16 +23,21 @@ internal static class ClientTestSupport
     public static ApiFactory StartEmbedded(int embeddedWorkers = 0, IReadOnlyDictionary<string, string?>? settings = null) =>
         Start(ApiFactory.Embedded(embeddedWorkers, Quiet(settings)));
 
-    /// <summary>Starts <paramref name="api"/> on Kestrel (a real socket, for a real HttpClient and WebSockets).</summary>
+    /// <summary>
+    /// Starts <paramref name="api"/> on Kestrel (a real socket, for a real HttpClient and WebSockets), on the free port that
+    /// its <c>urls</c> setting asks for (<see cref="Quiet"/> sets it). Not <c>UseKestrel(0)</c>: that clears the server's
+    /// addresses after the host is built, racing Kestrel's own bind (dotnet/aspnetcore#67714), which failed one start in a few runs.
+    /// </summary>
     public static ApiFactory Start(ApiFactory api)
     {
-        api.UseKestrel(0);
+        api.UseKestrel();
         api.StartServer();
         return api;
     }
 
     /// <summary>The address the started API listens on.</summary>
-    public static Uri AddressOf(ApiFactory api) => api.ClientOptions.BaseAddress;
+    public static Uri AddressOf(ApiFactory api) =>
+        new(api.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/') + "/");
 
     /// <summary><see cref="QueueApiClient.Create"/>'s client of <paramref name="api"/> (no resilience), with the admin key unless told otherwise.</summary>
     public static QueueApiClient ClientOf(ApiFactory api, string? apiKey = ApiFactory.AdminKey, TimeSpan? pollInterval = null) =>
@@ -63,10 +71,14 @@ internal static class ClientTestSupport
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    /// <summary><paramref name="settings"/> with the shutdown backup off.</summary>
+    /// <summary><paramref name="settings"/> with the shutdown backup off, listening on a free loopback port.</summary>
     public static Dictionary<string, string?> Quiet(IReadOnlyDictionary<string, string?>? settings)
     {
-        var all = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase) { ["Queue:Snapshots:BackupOnShutdown"] = "false" };
+        var all = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["Queue:Snapshots:BackupOnShutdown"] = "false",
+            ["urls"] = "http://127.0.0.1:0",
+        };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) all[key] = value;
         return all;
     }
