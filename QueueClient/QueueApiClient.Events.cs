@@ -46,7 +46,7 @@ public sealed partial class QueueApiClient
         while (true)
         {
             if (failures > 0) await Task.Delay(Backoff(failures), _time, cancellationToken);
-            var (socket, refusal) = await TaskSocket.ConnectAsync(uri, _settings.ApiKey, _options.WebSocketConnectTimeout, cancellationToken);
+            var (socket, refusal) = await TaskSocket.ConnectAsync(uri, _settings.ApiKey, _options.WebSocketConnectTimeout, _time, cancellationToken);
             if (socket is null)
             {
                 if (!everOpened) throw Unopened(uri, refusal!);
@@ -80,7 +80,7 @@ public sealed partial class QueueApiClient
         while (failures <= reconnects)
         {
             if (failures > 0) await Task.Delay(Backoff(failures), _time, cancellationToken);
-            var (socket, refusal) = await TaskSocket.ConnectAsync(uri, _settings.ApiKey, _options.WebSocketConnectTimeout, cancellationToken);
+            var (socket, refusal) = await TaskSocket.ConnectAsync(uri, _settings.ApiKey, _options.WebSocketConnectTimeout, _time, cancellationToken);
             if (socket is null)
             {
                 // The API refuses an unknown id before the upgrade; a GET says why, as a problem.

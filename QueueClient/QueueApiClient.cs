@@ -241,8 +241,8 @@ public sealed partial class QueueApiClient : IQueueApiClient, IDisposable
         if (admin && _settings.ApiKey is { } key) request.Headers.Add(ClientSettings.ApiKeyHeader, key);
         if (serviceUnavailableIsAnAnswer) request.Options.Set(QueueClientResilience.ServiceUnavailableIsAnAnswer, true);
         var timeout = _ownsHttp ? (IsSafe(method) ? ReadTimeout : WriteTimeout) : Timeout.InfiniteTimeSpan;
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        if (timeout != Timeout.InfiniteTimeSpan) deadline.CancelAfter(timeout);
+        using var timer = new CancellationTokenSource(timeout, _time);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
         try
         {
             using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token);

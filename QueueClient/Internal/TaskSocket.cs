@@ -33,25 +33,30 @@ internal sealed class TaskSocket : IAsyncDisposable
     private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(2);
 
     private readonly ClientWebSocket _socket;
+    private readonly TimeProvider _time;
     private readonly byte[] _chunk = new byte[16 * 1024];
 
-    private TaskSocket(ClientWebSocket socket) => _socket = socket;
+    private TaskSocket(ClientWebSocket socket, TimeProvider time)
+    {
+        _socket = socket;
+        _time = time;
+    }
 
     /// <summary>Opens <paramref name="uri"/>, sending <c>X-Api-Key</c> when <paramref name="apiKey"/> is set.</summary>
     /// <returns>The socket, or why it could not be opened within <paramref name="timeout"/>.</returns>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
     public static async Task<(TaskSocket? Socket, SocketRefusal? Refusal)> ConnectAsync(Uri uri, string? apiKey, TimeSpan timeout,
-        CancellationToken cancellationToken)
+        TimeProvider time, CancellationToken cancellationToken)
     {
         var socket = new ClientWebSocket();
         socket.Options.CollectHttpResponseDetails = true;
         if (apiKey is not null) socket.Options.SetRequestHeader(ClientSettings.ApiKeyHeader, apiKey);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
+        using var timer = new CancellationTokenSource(timeout, time);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
         try
         {
             await socket.ConnectAsync(uri, deadline.Token);
-            return (new TaskSocket(socket), null);
+            return (new TaskSocket(socket, time), null);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is WebSocketException or HttpRequestException or IOException or OperationCanceledException)
         {
@@ -126,7 +131,7 @@ internal sealed class TaskSocket : IAsyncDisposable
     {
         if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
         {
-            using var deadline = new CancellationTokenSource(CloseTimeout);
+            using var deadline = new CancellationTokenSource(CloseTimeout, _time);
             try
             {
                 await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "done", deadline.Token);

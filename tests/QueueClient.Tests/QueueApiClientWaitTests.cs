@@ -48,19 +48,21 @@ public sealed class QueueApiClientWaitTests
 
     [Theory]
     [InlineData(SocketPlan.Refuse)]
+    [InlineData(SocketPlan.Hang)]
     [InlineData(SocketPlan.DropOnOpen)]
     [InlineData(SocketPlan.GoAwayAfterFirstMessage)]
     public async Task WaitForCompletion_PollsUntilTheTaskIsFinished_WhenTheSocketIsRefusedOrDrops(SocketPlan plan)
     {
         using var api = ClientTestSupport.StartEmbedded();
         await using var gateway = await StartProxyAsync(ClientTestSupport.AddressOf(api), plan: _ => plan);
-        using var client = ClientTestSupport.ClientOf(gateway.Address, pollInterval: TimeSpan.FromMilliseconds(50));
+        using var client = ClientTestSupport.ClientOf(gateway.Address, pollInterval: TimeSpan.FromMilliseconds(50),
+            webSocketConnectTimeout: TimeSpan.FromMilliseconds(500));
         using var direct = ClientTestSupport.ClientOf(api);
         var submitted = await client.SubmitRiskDetectionAsync(new RiskDetectionRequest { Text = "poll me" });
 
         var waiting = client.WaitForCompletionAsync(submitted.Id);
         await Eventually.TrueAsync(_ => Task.FromResult(gateway.Count("GET", $"/tasks/{submitted.Id}") >= 4), Patience,
-            "the client polls GET /tasks/{id} every 50 ms once the socket is out");
+            "the client polls GET /tasks/{id} every 50 ms once the socket is out (refused, unanswered for 500 ms, or dropped)");
         waiting.IsCompleted.Should().BeFalse("the task is still queued");
         await direct.CancelAsync(submitted.Id);
         var task = await waiting.WaitAsync(Patience);

@@ -22,6 +22,8 @@ public sealed class LoopbackServer : IAsyncDisposable
     {
         /// <summary>Answers 502: WebSockets do not pass.</summary>
         Refuse,
+        /// <summary>Never answers the upgrade (until the client gives up).</summary>
+        Hang,
         /// <summary>Carries the socket to the API and back.</summary>
         Carry,
         /// <summary>Accepts the upgrade, then drops the connection at once, without a message or a close handshake.</summary>
@@ -122,6 +124,18 @@ public sealed class LoopbackServer : IAsyncDisposable
         {
             context.Response.StatusCode = StatusCodes.Status502BadGateway;
             await context.Response.WriteAsync("This gateway does not carry WebSockets.");
+            return;
+        }
+        if (plan == SocketPlan.Hang)
+        {
+            try
+            {
+                await Task.Delay(Timeout.Infinite, context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                // The client gave up waiting, as it should.
+            }
             return;
         }
         using var api = new ClientWebSocket();
