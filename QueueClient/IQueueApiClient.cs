@@ -3,8 +3,9 @@ namespace QueueClient;
 /// <summary>
 /// The typed client of the RedisQueue HTTP API. Every method throws <see cref="QueueApiException"/> when the
 /// API answers with a problem (4xx/5xx), <see cref="HttpRequestException"/> when it cannot be reached, and
-/// <see cref="OperationCanceledException"/> when <c>cancellationToken</c> fires. Reads are retried on transient
-/// failures; submissions, cancels and admin calls are not (a retried submission could enqueue twice).
+/// <see cref="OperationCanceledException"/> when <c>cancellationToken</c> fires. Through <c>AddQueueClient</c>, reads
+/// (GET) are retried on transient failures; submissions, cancels and admin calls never are (the API has no
+/// idempotency key, so a retried submission could enqueue twice). <see cref="QueueApiClient.Create"/> retries nothing.
 /// </summary>
 public interface IQueueApiClient
 {
