@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using System.Runtime.InteropServices;
 
 namespace QueueCtl.Orchestration;
 
@@ -27,7 +28,8 @@ public static class StartCommand
         ArgumentNullException.ThrowIfNull(environment);
         var workers = new Option<int>("--workers", "-w")
         {
-            Description = $"Worker processes to start, 0 to {MaxWorkers} (0: the API only). Default 1.",
+            Description = $"Worker processes to start, 0 to {MaxWorkers} (0: the API only).",
+            HelpName = "N",
             DefaultValueFactory = _ => 1,
         };
         workers.Validators.Add(result => InRange(result, 0, MaxWorkers));
@@ -37,13 +39,14 @@ public static class StartCommand
         };
         var port = new Option<int>("--port")
         {
-            Description = $"The API's port on 127.0.0.1. Default {DefaultPort}.",
+            Description = "The API's port on 127.0.0.1.",
             DefaultValueFactory = _ => DefaultPort,
         };
         port.Validators.Add(result => InRange(result, 1, 65535));
         var redisUrl = new Option<string?>("--redis-url")
         {
             Description = "The Redis to reuse if it answers (default: env REDIS_URL, else redis://127.0.0.1:6379). When none answers, redis-server is started.",
+            HelpName = "url",
         };
         redisUrl.Validators.Add(result =>
         {
@@ -52,18 +55,19 @@ public static class StartCommand
         });
         var dataDir = new Option<string>("--data-dir")
         {
-            Description = $"Where Redis data, backups, the spool and logs go. Default ./{DefaultDataDirectory}.",
+            Description = "Where Redis data, backups, the spool and logs go (relative to the current directory).",
+            HelpName = "dir",
             DefaultValueFactory = _ => DefaultDataDirectory,
         };
-        var api = new Option<string?>("--api") { Description = "QueueHttpApi.dll to run (default: env QUEUECTL_API_DLL, else the repository's build output)." };
-        var worker = new Option<string?>("--worker") { Description = "QueueWorker.dll to run (default: env QUEUECTL_WORKER_DLL, else the repository's build output)." };
-        var adminKey = new Option<string?>("--admin-api-key") { Description = "The API's admin key (default: env QUEUE_ADMIN_API_KEY; none: admin endpoints are open)." };
-        var concurrency = new Option<int?>("--concurrency") { Description = "Tasks each worker runs at once, 1 to 64 (default: the worker's, 1)." };
+        var api = new Option<string?>("--api") { HelpName = "path", Description = "QueueHttpApi.dll to run (default: env QUEUECTL_API_DLL, else the repository's build output)." };
+        var worker = new Option<string?>("--worker") { HelpName = "path", Description = "QueueWorker.dll to run (default: env QUEUECTL_WORKER_DLL, else the repository's build output)." };
+        var adminKey = new Option<string?>("--admin-api-key") { HelpName = "key", Description = "The API's admin key (default: env QUEUE_ADMIN_API_KEY; none: admin endpoints are open)." };
+        var concurrency = new Option<int?>("--concurrency") { HelpName = "N", Description = "Tasks each worker runs at once, 1 to 64 (default: the worker's, 1)." };
         concurrency.Validators.Add(result => InRange(result, 1, 64));
-        var queues = new Option<string?>("--queues") { Description = "Comma-separated queues each worker serves (default: all it has handlers for)." };
+        var queues = new Option<string?>("--queues") { HelpName = "a,b", Description = "Comma-separated queues each worker serves (default: all it has handlers for)." };
         var prefix = new Option<string>("--worker-prefix")
         {
-            Description = "Worker ids are <prefix>-1 … <prefix>-N. Default worker.",
+            Description = "Worker ids are <prefix>-1 … <prefix>-N.",
             DefaultValueFactory = _ => "worker",
         };
         prefix.Validators.Add(result =>
@@ -105,8 +109,21 @@ public static class StartCommand
                 parsed.GetValue(concurrency),
                 parsed.GetValue(queues),
                 parsed.GetValue(prefix) ?? "worker");
+            // QueueCtlApp sets ProcessTerminationTimeout = null, which turns System.CommandLine's own SIGINT/SIGTERM
+            // handling off: its token never fires on Ctrl+C, and .NET's default would end the process at once (exit
+            // 130), orphaning the children. So the signals are taken here and turned into the ordered stop.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
             using var stack = new LocalStack(settings, environment, timings, time);
-            return await stack.RunAsync(cancellationToken);
+            return await stack.RunAsync(stop.Token);
+
+            void OnSignal(PosixSignalContext context)
+            {
+                // Every signal is ours to handle: a second Ctrl+C must not kill queuectl while children still run.
+                context.Cancel = true;
+                stop.Cancel();
+            }
         });
         return command;
     }
