@@ -79,8 +79,13 @@ internal sealed partial class LocalStack
             try
             {
                 using var response = await http.GetAsync(health, deadline.Token);
-                _output.Status($"api up at {_settings.ApiUrl} (pid {_api.Pid}; /health answered {(int)response.StatusCode})");
-                return;
+                // 200 healthy or 503 degraded: either is the API's health endpoint. Anything else is not our API
+                // (something else answers on the port; ours will fail to bind and exit, reported above).
+                if (response.StatusCode is System.Net.HttpStatusCode.OK or System.Net.HttpStatusCode.ServiceUnavailable)
+                {
+                    _output.Status($"api up at {_settings.ApiUrl} (pid {_api.Pid}; /health answered {(int)response.StatusCode})");
+                    return;
+                }
             }
             catch (HttpRequestException)
             {

@@ -118,7 +118,7 @@ internal sealed partial class LocalStack : IDisposable
             _output.Status("stopping redis-server (SIGTERM; it writes its data)");
             isClean &= await StopOneAsync(_redis, _timings.RedisStopGrace);
         }
-        _output.Status(isClean ? "stopped" : "stopped, not cleanly: see above");
+        if (Children.Any()) _output.Status(isClean ? "stopped" : "stopped, not cleanly: see above");
         return isClean;
     }
 
@@ -153,7 +153,7 @@ internal sealed partial class LocalStack : IDisposable
         }
         catch (Exception ex)
         {
-            ending = $"failed: {ex.Message}";
+            ending = $"failed ({ex.Message.TrimEnd('.')})";
         }
         finally
         {

@@ -21,7 +21,7 @@ internal enum SupervisionEnd
 /// </summary>
 internal sealed class SupervisedProcess : IDisposable
 {
-    private const int TailLines = 30;
+    private const int TailLines = 60;
 
     private readonly Func<ProcessStartInfo> _startInfo;
     private readonly IStackOutput _output;
@@ -68,10 +68,14 @@ internal sealed class SupervisedProcess : IDisposable
         get { lock (_lock) return _current is { HasExited: true } p ? p.ExitCode : null; }
     }
 
-    /// <summary>Its last lines of output, for error messages.</summary>
+    /// <summary>Its last lines of output, for error messages; stack frames left out (the exception's own line says what failed).</summary>
     public string Tail
     {
-        get { lock (_tail) return string.Join(Environment.NewLine, _tail); }
+        get
+        {
+            lock (_tail)
+                return string.Join(Environment.NewLine, _tail.Where(line => !IsStackFrame(line)));
+        }
     }
 
     /// <summary>Completes when supervision ends; never before <see cref="Supervise"/> is called.</summary>
@@ -221,6 +225,12 @@ internal sealed class SupervisedProcess : IDisposable
     {
         _stopping.Dispose();
         lock (_lock) _current?.Dispose();
+    }
+
+    private static bool IsStackFrame(string line)
+    {
+        var trimmed = line.TrimStart();
+        return trimmed.StartsWith("at ", StringComparison.Ordinal) || trimmed.StartsWith("--- End of", StringComparison.Ordinal);
     }
 
     private void Append(string? line)

@@ -78,6 +78,22 @@ public sealed class StartCommandFailureTests
         StackRun.IsListening(run.RedisPort).Should().BeFalse();
     }
 
+    [Fact]
+    public async Task Start_FailsAndStopsRedis_WhenTheApiExitsBeforeAnsweringHealth()
+    {
+        await using var run = StackRun.Create();
+        var broken = Path.Combine(run.DataDirectory, "BrokenApi.dll");
+        await File.WriteAllTextAsync(broken, "not an assembly");
+
+        var (code, _) = await StackRun.RunToEndAsync(run, run.StandardArgs("--workers", "1", "--api", broken));
+
+        code.Should().Be(1, run.Transcript);
+        run.Errors.Should().Contain(e => e.StartsWith("queuectl: the API exited with code ", StringComparison.Ordinal) && e.Contains("before answering GET", StringComparison.Ordinal));
+        run.Lines.Should().NotContain(l => l.Contains("worker-1 started", StringComparison.Ordinal), "workers wait for a healthy API");
+        run.Lines.Should().Contain(l => l.StartsWith("[queuectl] redis stopped (exit code 0)", StringComparison.Ordinal), "the Redis it started is stopped again");
+        run.ChildPids().Where(StackRun.IsAlive).Should().BeEmpty();
+    }
+
     private static string DotnetHost() =>
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host)
             ? host
