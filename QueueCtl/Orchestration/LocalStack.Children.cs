@@ -49,8 +49,8 @@ internal sealed partial class LocalStack
         Launch(_redis);
 
         var ours = RedisAddress.TryParse(_redisUrl, out _)!;
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(_timings.RedisStartTimeout);
+        using var timeout = new CancellationTokenSource(_timings.RedisStartTimeout, _time);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         while ((await RedisProbe.PingAsync(ours, ProbeTimeout, cancellationToken)).Answer != RedisAnswer.Ready)
         {
             if (_redis.HasExited)
@@ -70,8 +70,8 @@ internal sealed partial class LocalStack
 
         var health = new Uri(_settings.ApiUrl, "health");
         using var http = new HttpClient { Timeout = ProbeTimeout };
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(_timings.ApiStartTimeout);
+        using var timeout = new CancellationTokenSource(_timings.ApiStartTimeout, _time);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         while (true)
         {
             if (_api.HasExited)

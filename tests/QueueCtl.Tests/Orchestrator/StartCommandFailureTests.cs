@@ -25,6 +25,19 @@ public sealed class StartCommandFailureTests
     }
 
     [Fact]
+    public async Task Start_ExitsWithUsage_WhenRedisUrlInTheEnvironmentIsBad()
+    {
+        await using var run = StackRun.Create();
+        run.Variables["REDIS_URL"] = "redis://";
+
+        var (code, _) = await StackRun.RunToEndAsync(run, "start", "--data-dir", run.DataDirectory);
+
+        code.Should().Be(2, run.Transcript);
+        run.Errors.Should().ContainSingle().Which.Should().Be("queuectl: REDIS_URL 'redis://': expected redis://[[user]:password@]host[:port][/db].");
+        run.Lines.Should().BeEmpty("nothing starts");
+    }
+
+    [Fact]
     public async Task Start_FailsWithTheInstallHint_WhenRedisServerIsNotOnPath()
     {
         await using var run = StackRun.Create();
