@@ -123,22 +123,6 @@ internal sealed class SupervisedProcess : IDisposable
         return process.ExitCode;
     }
 
-    /// <summary>Kills the child at once (SIGKILL), for clean-up after a failed start. Never throws.</summary>
-    public async Task KillAsync()
-    {
-        Process? process;
-        lock (_lock)
-        {
-            _isStopRequested = true;
-            process = _current;
-        }
-        await _stopping.CancelAsync();
-        if (process is null) return;
-        Signals.KillNow(process);
-        await process.WaitForExitAsync(CancellationToken.None);
-        await Completion;
-    }
-
     private async Task<SupervisionEnd> SuperviseAsync()
     {
         var quickCrashes = 0;
@@ -220,7 +204,7 @@ internal sealed class SupervisedProcess : IDisposable
         return process;
     }
 
-    /// <summary>Releases the process handle; call after <see cref="StopAsync"/> or <see cref="KillAsync"/>.</summary>
+    /// <summary>Releases the process handle; call after <see cref="StopAsync"/>.</summary>
     public void Dispose()
     {
         _stopping.Dispose();
