@@ -27,7 +27,7 @@ public static class QueueCtlApp
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            foreach (var error in parsed.Errors.Select(e => e.Message).Distinct(StringComparer.Ordinal)) await environment.Error.WriteLineAsync($"queuectl: {error}");
+            foreach (var error in UsageErrors(parsed)) await environment.Error.WriteLineAsync($"queuectl: {error}");
             return ExitCodes.Usage;
         }
         using var signals = cancellationToken.CanBeCanceled ? null : new StopSignals();
@@ -39,5 +39,13 @@ public static class QueueCtlApp
             Error = environment.Error,
         };
         return await parsed.InvokeAsync(configuration, signals?.Token ?? cancellationToken);
+    }
+
+    // One line per distinct problem. "queuectl frobnicate" is both an unknown word and a missing command: the unknown
+    // word says it all. (The English text is matched; under another UI culture both lines show, which is still right.)
+    private static IEnumerable<string> UsageErrors(ParseResult parsed)
+    {
+        var messages = parsed.Errors.Select(error => error.Message).Distinct(StringComparer.Ordinal).ToList();
+        return messages.Count > 1 ? messages.Where(message => message != "Required command was not provided.") : messages;
     }
 }

@@ -35,6 +35,8 @@ internal static class ApiErrors
         var lines = new List<string> { string.IsNullOrWhiteSpace(refusal.Detail) ? head : $"{head}: {refusal.Detail}" };
         foreach (var (field, messages) in refusal.Errors.OrderBy(pair => pair.Key, StringComparer.Ordinal))
             foreach (var message in messages) lines.Add($"  {field}: {message}");
+        if (refusal.StatusCode is System.Net.HttpStatusCode.Unauthorized or System.Net.HttpStatusCode.Forbidden)
+            lines.Add($"  (the admin key comes from --api-key or {QueueClientOptions.ApiKeyVariable})");
         return lines;
     }
 
