@@ -93,19 +93,21 @@ internal static class ServiceCommands
             console.WriteLine("No live workers.");
             return;
         }
+        // Their current task ids are in `--json` and `list --status processing`: at 36 characters each they would crowd out the rest.
+        var now = TimeProvider.System.GetUtcNow();
         var table = new Table().Border(TableBorder.Simple)
             .AddColumn(new TableColumn("Id").NoWrap())
             .AddColumn("Host")
             .AddColumn(new TableColumn("Pid").RightAligned())
             .AddColumn("Queues")
-            .AddColumn(new TableColumn("Busy").RightAligned())
-            .AddColumn(new TableColumn("Last seen").NoWrap())
-            .AddColumn("Current tasks");
+            .AddColumn(new TableColumn("Busy").RightAligned().NoWrap())
+            .AddColumn(new TableColumn("Up").RightAligned().NoWrap())
+            .AddColumn(new TableColumn("Last seen").RightAligned().NoWrap());
         foreach (var worker in workers.Items)
         {
             table.AddRow(Formats.Plain(worker.Id), Formats.Plain(worker.Host), new Text(worker.Pid.ToString(CultureInfo.InvariantCulture)),
                 Formats.Plain(string.Join(", ", worker.Queues)), new Text($"{worker.CurrentTasks.Count}/{worker.Concurrency}"),
-                new Text(Formats.Time(worker.LastSeen)), Formats.Plain(string.Join(", ", worker.CurrentTasks)));
+                new Text(Formats.Duration(now - worker.StartedAt)), new Text($"{Formats.Duration(now - worker.LastSeen)} ago"));
         }
         console.Write(table);
         console.WriteLine($"{workers.Total} live worker{(workers.Total == 1 ? "" : "s")}.");

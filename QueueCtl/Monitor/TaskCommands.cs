@@ -93,27 +93,24 @@ internal static class TaskCommands
         return command;
     }
 
-    private static void WriteList(IAnsiConsole console, TaskPage page)
+    /// <summary>The page as a table (one task per row, ids never wrapped), or a line saying nothing matches.</summary>
+    public static void WriteList(IAnsiConsole console, TaskPage page)
     {
         if (page.Items.Count == 0)
         {
             console.WriteLine(page.Total == 0 ? "No tasks match." : $"No tasks on this page ({Formats.Count(page.Total)} match; offset {page.Offset}).");
             return;
         }
+        // Id, status and age never wrap, and the note (queue first) takes what is left and wraps: so 80 columns, what
+        // Spectre.Console assumes when output is redirected, still hold a readable table. The rest is in `show` and `--json`.
+        var now = TimeProvider.System.GetUtcNow();
         var table = new Table().Border(TableBorder.Simple)
             .AddColumn(new TableColumn("Id").NoWrap())
-            .AddColumn("Type")
-            .AddColumn("Status")
-            .AddColumn(new TableColumn("Pri").RightAligned())
-            .AddColumn(new TableColumn("Tries").RightAligned())
-            .AddColumn(new TableColumn("Created").NoWrap())
+            .AddColumn(new TableColumn("Status").NoWrap())
+            .AddColumn(new TableColumn("Age").RightAligned().NoWrap())
             .AddColumn("Note");
         foreach (var task in page.Items)
-        {
-            table.AddRow(Formats.Plain(task.Id), Formats.Plain(task.Type), Formats.Status(task.Status),
-                new Text(task.Priority.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-                new Text($"{task.Attempts}/{task.MaxRetries + 1}"), new Text(Formats.Time(task.CreatedAt)), Formats.Plain(Note(task)));
-        }
+            table.AddRow(Formats.Plain(task.Id), Formats.Status(task.Status), new Text(Formats.Duration(now - task.CreatedAt)), Formats.Plain(Note(task)));
         console.Write(table);
         var first = page.Offset + 1;
         var last = page.Offset + page.Items.Count;
@@ -122,13 +119,17 @@ internal static class TaskCommands
     }
 
     // One short line on what matters for the task's status.
-    private static string Note(QueueTask task) => task.Status switch
+    private static string Note(QueueTask task)
     {
-        QueueTaskStatus.Queued => task.QueuePosition is { } position ? $"position {position}" : "",
-        QueueTaskStatus.Scheduled => task.ScheduledFor is { } due ? $"due {Formats.Time(due)}" : "",
-        QueueTaskStatus.Processing => (task.Progress is { } progress ? $"{progress.Percent}%" : "started")
-            + (task.CancelRequested ? ", cancel requested" : "") + (task.WorkerId is { } worker ? $" on {worker}" : ""),
-        QueueTaskStatus.Failed => task.Error ?? "",
-        _ => "",
-    };
+        string?[] parts = task.Status switch
+        {
+            QueueTaskStatus.Queued => [task.QueuePosition is { } position ? $"position {position}" : null, task.Priority != 0 ? $"priority {task.Priority}" : null],
+            QueueTaskStatus.Scheduled => [task.ScheduledFor is { } due ? $"due {Formats.Time(due)}" : null, task.Attempts > 0 ? $"after attempt {task.Attempts}" : null],
+            QueueTaskStatus.Processing => [task.Progress is { } progress ? $"{progress.Percent}%" : "started", task.WorkerId is { } worker ? $"on {worker}" : null,
+                task.CancelRequested ? "cancel requested" : null],
+            QueueTaskStatus.Failed => [$"after {task.Attempts} attempt{(task.Attempts == 1 ? "" : "s")}: {task.Error}"],
+            _ => [],
+        };
+        return string.Join(", ", parts.Where(part => !string.IsNullOrEmpty(part)).Prepend(task.Type));
+    }
 }

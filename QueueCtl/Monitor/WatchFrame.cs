@@ -17,11 +17,11 @@ internal static class WatchFrame
         var stats = sample.Stats;
         var parts = new List<IRenderable>
         {
-            new Markup($"[bold]RedisQueue[/] · store {Markup.Escape(stats.Store)} · {stats.Workers} live worker{(stats.Workers == 1 ? "" : "s")} · " +
-                $"at {Formats.Time(stats.At)} · every {Formats.Duration(interval)} · Ctrl+C to stop"),
+            new Markup($"[bold]RedisQueue[/] · {Markup.Escape(stats.Store)} · {stats.Workers} live worker{(stats.Workers == 1 ? "" : "s")} · " +
+                $"{stats.At.UtcDateTime.ToString("HH:mm:ss", CultureInfo.InvariantCulture)}Z · every {Formats.Duration(interval)} · Ctrl+C to stop"),
             Queues(sample),
             Processing(sample, unicode),
-            Workers(sample.Workers),
+            Workers(sample),
         };
         if (failure is { Count: > 0 })
         {
@@ -60,9 +60,9 @@ internal static class WatchFrame
         var page = sample.Processing;
         if (page.Items.Count == 0) return new Text("Nothing is processing.");
         var more = page.Total > page.Items.Count ? $" (first {page.Items.Count} of {page.Total})" : "";
+        // The id never wraps (it is copied into show/cancel), so the queue goes into the note: 80 columns stay enough.
         var table = new Table().Border(TableBorder.Simple).Title($"Processing{more}")
             .AddColumn(new TableColumn("Task").NoWrap())
-            .AddColumn(new TableColumn("Queue").NoWrap())
             .AddColumn(new TableColumn("Progress").NoWrap())
             .AddColumn(new TableColumn("Running").RightAligned().NoWrap())
             .AddColumn("Note");
@@ -71,29 +71,31 @@ internal static class WatchFrame
             var running = task.StartedAt is { } started ? Formats.Duration(sample.At - started) : "-";
             var note = string.Join(" · ", new[]
             {
+                task.Type,
                 task.Progress?.Message,
                 task.WorkerId is { } worker ? $"on {worker}" : null,
                 task.CancelRequested ? "cancel requested" : null,
             }.Where(part => !string.IsNullOrEmpty(part)));
-            table.AddRow(Formats.Plain(task.Id), Formats.Plain(task.Type), Formats.ProgressBar(task.Progress?.Percent ?? 0, unicode, width: 10),
+            table.AddRow(Formats.Plain(task.Id), Formats.ProgressBar(task.Progress?.Percent ?? 0, unicode, width: 10),
                 new Text(running), Formats.Plain(note));
         }
         return table;
     }
 
-    private static IRenderable Workers(WorkerList workers)
+    private static IRenderable Workers(WatchSample sample)
     {
+        var workers = sample.Workers;
         if (workers.Items.Count == 0) return new Text("No live workers.");
         var table = new Table().Border(TableBorder.Simple).Title("Workers")
             .AddColumn(new TableColumn("Worker").NoWrap())
             .AddColumn("Queues")
             .AddColumn(new TableColumn("Busy").RightAligned())
-            .AddColumn(new TableColumn("Last seen").NoWrap());
+            .AddColumn(new TableColumn("Last seen").RightAligned().NoWrap());
         foreach (var worker in workers.Items)
         {
             table.AddRow(Formats.Plain(worker.Id), Formats.Plain(string.Join(", ", worker.Queues)),
                 new Text(string.Create(CultureInfo.InvariantCulture, $"{worker.CurrentTasks.Count}/{worker.Concurrency}")),
-                new Text(Formats.Time(worker.LastSeen)));
+                new Text($"{Formats.Duration(sample.At - worker.LastSeen)} ago"));
         }
         return table;
     }

@@ -31,9 +31,9 @@ public sealed class WatchCommandTests
         var result = await run.WaitAsync(Patience);
 
         RiskRowWithOneQueuedOneProcessing.IsMatch(before).Should().BeFalse("the tasks came after the first refresh");
-        after.Should().MatchRegex($@"{lease.TaskId}\s+risk-detection\s+#{{4}}-{{6}}\s+40%\s+[\d.]+ (ms|s)\s+chunk 2 of 5 · on worker-7",
+        after.Should().MatchRegex($@"{lease.TaskId}\s+#{{4}}-{{6}}\s+40%\s+[\d.]+ (ms|s)\s+risk-detection · chunk 2 of 5 · on worker-7",
             "the processing task is listed with a 10-cell progress bar");
-        Regex.Count(after, "RedisQueue · store memory").Should().BeGreaterThanOrEqualTo(2, "each refresh is printed");
+        Regex.Count(after, "RedisQueue · memory · ").Should().BeGreaterThanOrEqualTo(2, "each refresh is printed");
         result.ExitCode.Should().Be(ExitCodes.Ok, result.ToString());
         result.Error.Should().BeEmpty();
     }
