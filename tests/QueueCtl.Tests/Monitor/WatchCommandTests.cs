@@ -44,6 +44,7 @@ public sealed class WatchCommandTests
         using var api = CtlApi.Start();
         var ctl = new Ctl();
         using var stop = new CancellationTokenSource();
+        await Seed.QueuedAsync(api.Store); // the queue exists from the first refresh on, so it gets a rate of its own
         var run = ctl.RunOnceAsync(["watch", "--json", "--interval", "0.1", "--url", api.Url], stop.Token);
         await WaitForOutputAsync(ctl, text => text.Contains('\n'), "the first refresh should be printed");
 

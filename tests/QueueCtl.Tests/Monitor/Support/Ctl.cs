@@ -14,7 +14,8 @@ internal sealed record CtlResult(int ExitCode, string Out, string Error)
 
 /// <summary>
 /// Runs queuectl in process through its real entry (<see cref="QueueCtlApp.RunAsync"/>) with a recording console:
-/// no ANSI, no colours, not interactive (as when output is piped), 160 columns wide unless told otherwise.
+/// no ANSI, no colours, no Unicode, not interactive (as when output is piped to a plain log), 160 columns wide unless told
+/// otherwise; or, with <c>interactiveAnsi</c>, a colour terminal that can move the cursor.
 /// </summary>
 internal sealed class Ctl
 {
@@ -31,6 +32,8 @@ internal sealed class Ctl
             Interactive = interactiveAnsi ? InteractionSupport.Yes : InteractionSupport.No,
         });
         Console.Profile.Width = width;
+        // Progress bars are '#' and '-' without Unicode, '█' and '░' with it: pinned so tests read the same everywhere.
+        Console.Profile.Capabilities.Unicode = interactiveAnsi;
         Environment = new CliEnvironment(Console, Error, name => _variables.GetValueOrDefault(name));
     }
 
