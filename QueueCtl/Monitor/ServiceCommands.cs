@@ -82,7 +82,7 @@ internal static class ServiceCommands
         Row("completed ever", f => Formats.Count(f.CompletedTotal));
         Row("failed ever", f => Formats.Count(f.FailedTotal));
         console.Write(table);
-        console.WriteLine("completed/failed/cancelled: finished tasks still retained; \"ever\": lifetime counters.");
+        console.WriteLine("completed, failed, cancelled: still retained; \"ever\": lifetime counters.");
     }
 
     /// <summary>The workers as a table, or a line saying there are none.</summary>

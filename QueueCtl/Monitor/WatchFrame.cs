@@ -60,24 +60,24 @@ internal static class WatchFrame
         var page = sample.Processing;
         if (page.Items.Count == 0) return new Text("Nothing is processing.");
         var more = page.Total > page.Items.Count ? $" (first {page.Items.Count} of {page.Total})" : "";
-        // The id never wraps (it is copied into show/cancel), so the queue goes into the note: 80 columns stay enough.
+        // The id (copied into show and cancel) is one word, so it never wraps; the note goes under it, in the id's width,
+        // which keeps the table inside 80 columns however long the handler's progress message is.
         var table = new Table().Border(TableBorder.Simple).Title($"Processing{more}")
-            .AddColumn(new TableColumn("Task").NoWrap())
+            .AddColumn("Task")
             .AddColumn(new TableColumn("Progress").NoWrap())
-            .AddColumn(new TableColumn("Running").RightAligned().NoWrap())
-            .AddColumn("Note");
+            .AddColumn(new TableColumn("Running").RightAligned().NoWrap());
         foreach (var task in page.Items)
         {
             var running = task.StartedAt is { } started ? Formats.Duration(sample.At - started) : "-";
             var note = string.Join(" · ", new[]
             {
                 task.Type,
-                task.Progress?.Message,
                 task.WorkerId is { } worker ? $"on {worker}" : null,
                 task.CancelRequested ? "cancel requested" : null,
+                task.Progress?.Message,
             }.Where(part => !string.IsNullOrEmpty(part)));
-            table.AddRow(Formats.Plain(task.Id), Formats.ProgressBar(task.Progress?.Percent ?? 0, unicode, width: 10),
-                new Text(running), Formats.Plain(note));
+            table.AddRow(new Rows(Formats.Plain(task.Id), new Text(note, new Style(Color.Grey))),
+                Formats.ProgressBar(task.Progress?.Percent ?? 0, unicode, width: 10), new Text(running));
         }
         return table;
     }

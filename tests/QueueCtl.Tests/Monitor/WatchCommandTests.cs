@@ -26,7 +26,7 @@ public sealed class WatchCommandTests
 
         var lease = await Seed.ProcessingAsync(api.Store, "worker-7", 40, "chunk 2 of 5");
         await Seed.QueuedAsync(api.Store);
-        var processingRow = new Regex($@"{lease.TaskId}\s+#{{4}}-{{6}}\s+40%\s+[\d.]+ (ms|s)\s+risk-detection · chunk 2 of 5 · on worker-7");
+        var processingRow = new Regex($@"{lease.TaskId}\s+#{{4}}-{{6}}\s+40%\s+[\d.]+ (ms|s)\s+risk-detection · on worker-7 · chunk 2 of 5");
         var after = await WaitForOutputAsync(ctl, text => processingRow.IsMatch(text) && RiskRowWithOneQueuedOneProcessing.IsMatch(text),
             "a later refresh should count both tasks and list the processing one with a 10-cell progress bar");
         stop.Cancel();
