@@ -20,6 +20,9 @@ internal static class ApiErrors
         return error switch
         {
             QueueApiException refusal => Refusal(refusal),
+            // An HTTP answer that is not the API's JSON: something else listens at the URL.
+            HttpRequestException { HttpRequestError: HttpRequestError.InvalidResponse, StatusCode: not null } other =>
+                [$"{where} did not answer as the queue API: {other.Message}"],
             HttpRequestException transport => [$"cannot reach {where}: {Reason(transport)}"],
             // HttpClient's own timeout surfaces as a cancellation the caller did not ask for.
             OperationCanceledException { InnerException: TimeoutException timeout } => [$"cannot reach {where}: {timeout.Message}"],
