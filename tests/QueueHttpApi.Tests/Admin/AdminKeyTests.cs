@@ -72,6 +72,19 @@ public sealed class AdminKeyTests(RedisServerFixture redis) : IClassFixture<Redi
         response.StatusCode.Should().Be(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
     }
 
+    [Theory]
+    [MemberData(nameof(AdminRoutes))]
+    public async Task Admin_StillAnswers401_WhenAKeyIsConfiguredInDevelopment(string method, string path)
+    {
+        // Development only opens the admin endpoints when no key is set; a configured key is always enforced.
+        using var api = ApiStores.Create(ApiStores.Memory, redis, environment: "Development");
+        using var client = api.CreateClient();
+
+        var response = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
+
+        await response.ShouldBeProblemAsync(HttpStatusCode.Unauthorized);
+    }
+
     [Fact]
     public async Task Admin_WarnsOnceThatItIsOpen_WhenNoKeyIsConfiguredInDevelopment()
     {

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using QueueHttpApi.Tests.Support;
 using QueueService.Stores;
 using QueueService.Tasks;
 using QueueService.Tests.Fixtures;
@@ -102,6 +103,42 @@ public sealed class HealthEndpointTests(RedisServerFixture redis) : IClassFixtur
         finally
         {
             File.Delete(blocker);
+        }
+    }
+
+    [Fact]
+    public async Task Health_BackupIsHealthy_WhenTheOnlyBackupIsOldButTheProcessHasNotRunTwoIntervals()
+    {
+        // A valid snapshot left by an earlier process, a day old: the downtime before this start is not this
+        // process's fault, so it is not Degraded until it has itself run two intervals (2 h here) without one.
+        // Redis mode on the same namespace: Redis keeps its epoch, so nothing is restored and no fresh backup
+        // follows at start (a restore would write one at once).
+        var folder = Path.Combine(Path.GetTempPath(), $"rq-old-backup-{Guid.NewGuid():N}");
+        var ns = RedisServerFixture.UniqueNamespace();
+        try
+        {
+            var settings = new Dictionary<string, string?>
+            {
+                ["Queue:Snapshots:Directory"] = folder,
+                ["Queue:Snapshots:BackupOnShutdown"] = "false",
+            };
+            using (var earlier = ApiFactory.OnRedis(redis.ConnectionString, ns, settings: settings))
+            using (var admin = earlier.CreateAdminClient())
+                (await admin.PostAsync("/admin/backup", null)).StatusCode.Should().Be(HttpStatusCode.OK);
+            var file = Directory.GetFiles(folder, "snapshot-*.rqsnap").Should().ContainSingle().Subject;
+            var dayAgo = DateTime.UtcNow.AddDays(-1);
+            File.SetLastWriteTimeUtc(file, dayAgo);
+
+            using var api = ApiFactory.OnRedis(redis.ConnectionString, ns, settings: settings);
+            using var client = api.CreateClient();
+            var backup = (await (await client.GetAsync("/health")).JsonAsync()).GetProperty("checks").GetProperty("backup");
+
+            backup.GetProperty("status").GetString().Should().Be("Healthy", backup.ToString());
+            backup.GetProperty("data").GetProperty("ageSeconds").GetDouble().Should().BeGreaterThan(86_000, "the old file is the last backup it sees");
+        }
+        finally
+        {
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
         }
     }
 

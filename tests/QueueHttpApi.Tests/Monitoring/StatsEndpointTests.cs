@@ -65,15 +65,26 @@ public sealed class StatsEndpointTests(RedisServerFixture redis) : IClassFixture
         using var client = api.CreateClient();
         var first = await api.Store.EnqueueAsync(new NewTask(Risk, """{"text":"first"}"""));
 
-        // The head's age grows with the store's clock: wait until it has measurably moved on.
-        var stats = await Eventually.MatchAsync(async ct => await (await client.GetAsync("/stats", ct)).JsonAsync(),
-            s => s.GetProperty("queues").GetProperty(Risk).GetProperty("oldestQueuedAgeSeconds").GetDouble() >= 0.05,
+        // The head's age grows with the store's clock: wait until it has measurably moved on, then queue a
+        // younger task behind it, so the head and the tail of the queue differ.
+        await Eventually.MatchAsync(async ct => await (await client.GetAsync("/stats", ct)).JsonAsync(),
+            s => s.GetProperty("queues").GetProperty(Risk).GetProperty("oldestQueuedAgeSeconds").GetDouble() >= 0.2,
             TimeSpan.FromSeconds(10), "the oldest queued age should grow while the task waits");
+        var second = await api.Store.EnqueueAsync(new NewTask(Risk, """{"text":"second"}"""));
 
+        var stats = await (await client.GetAsync("/stats")).JsonAsync();
         var age = stats.GetProperty("queues").GetProperty(Risk).GetProperty("oldestQueuedAgeSeconds").GetDouble();
         var at = stats.GetProperty("at").GetDateTimeOffset();
-        age.Should().BeApproximately((at - first.CreatedAt).TotalSeconds, 0.01, "it is the store's reading time minus the task's creation");
+        age.Should().BeApproximately((at - first.CreatedAt).TotalSeconds, 0.01, "the head is the first task, not the one queued last");
+        age.Should().BeGreaterThan((at - second.CreatedAt).TotalSeconds + 0.1, "the younger task at the tail must not be the one measured");
         stats.GetProperty("totals").GetProperty("oldestQueuedAgeSeconds").GetDouble().Should().Be(age);
+
+        // A higher priority jumps the line: it becomes the head, so the age is now that of the newest task.
+        var urgent = await api.Store.EnqueueAsync(new NewTask(Risk, """{"text":"urgent"}""") { Priority = 50 });
+        stats = await (await client.GetAsync("/stats")).JsonAsync();
+        age = stats.GetProperty("queues").GetProperty(Risk).GetProperty("oldestQueuedAgeSeconds").GetDouble();
+        at = stats.GetProperty("at").GetDateTimeOffset();
+        age.Should().BeApproximately((at - urgent.CreatedAt).TotalSeconds, 0.01, "the head is the next task to run: the urgent one");
     }
 
     [Theory]

@@ -45,6 +45,7 @@ public sealed class WorkerMetricsProcessTests(RedisServerFixture redis) : IClass
             .And.Contain("redisqueue_task_wait_duration_seconds_count{queue=\"risk-detection\"} 1")
             .And.Contain("process_cpu_seconds_total");
         worker.Output.Should().Contain($"Metrics at http://+:{port}/metrics");
+        ListeningPorts(worker.Id).Should().Contain(port, "the check below for no listener must be able to see one");
         worker.Terminate();
         (await worker.WaitForExitAsync(Patience)).Should().Be(0, worker.Output);
     }
@@ -65,6 +66,7 @@ public sealed class WorkerMetricsProcessTests(RedisServerFixture redis) : IClass
             "the worker process should run the task");
 
         worker.Output.Should().NotContain("Metrics at");
+        ListeningPorts(worker.Id).Should().BeEmpty("a worker without --metrics-port opens no listening socket at all");
         worker.Terminate();
         (await worker.WaitForExitAsync(Patience)).Should().Be(0, worker.Output);
     }
@@ -84,5 +86,29 @@ public sealed class WorkerMetricsProcessTests(RedisServerFixture redis) : IClass
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    // The TCP ports a process listens on: its socket inodes (/proc/<pid>/fd) matched against the kernel's
+    // listening sockets (state 0A in /proc/net/tcp and tcp6).
+    private static HashSet<int> ListeningPorts(int pid)
+    {
+        var inodes = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var fd in Directory.GetFiles($"/proc/{pid}/fd"))
+        {
+            var target = new FileInfo(fd).LinkTarget;
+            if (target is not null && target.StartsWith("socket:[", StringComparison.Ordinal)) inodes.Add(target[8..^1]);
+        }
+        var ports = new HashSet<int>();
+        foreach (var table in new[] { "/proc/net/tcp", "/proc/net/tcp6" })
+        {
+            if (!File.Exists(table)) continue;
+            foreach (var line in File.ReadLines(table).Skip(1))
+            {
+                var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (fields.Length > 9 && fields[3] == "0A" && inodes.Contains(fields[9]))
+                    ports.Add(int.Parse(fields[1][(fields[1].LastIndexOf(':') + 1)..], System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+        return ports;
     }
 }
