@@ -1,0 +1,39 @@
+using System.Runtime.InteropServices;
+
+namespace QueueCtl.Cli;
+
+/// <summary>
+/// A token that fires on the first Ctrl+C (SIGINT) or SIGTERM, so a command stops on its own terms (watch exits 0,
+/// the orchestrator stops its children in order). A second Ctrl+C is left to the runtime and ends the process at once,
+/// the way out of a stop that hangs.
+/// </summary>
+internal sealed class StopSignals : IDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly PosixSignalRegistration[] _registrations;
+
+    public StopSignals()
+    {
+        _registrations =
+        [
+            PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal),
+            PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal),
+        ];
+    }
+
+    /// <summary>Fires on the first signal.</summary>
+    public CancellationToken Token => _stop.Token;
+
+    public void Dispose()
+    {
+        foreach (var registration in _registrations) registration.Dispose();
+        _stop.Dispose();
+    }
+
+    private void OnSignal(PosixSignalContext context)
+    {
+        if (_stop.IsCancellationRequested) return;
+        context.Cancel = true;
+        _stop.Cancel();
+    }
+}
