@@ -22,8 +22,7 @@ public static class QueueCtlApp
         var root = new RootCommand("queuectl: monitor and administer a RedisQueue service, or start a local stack.");
         globals.AddTo(root);
         MonitorCommands.AddTo(root, globals);
-        // The local orchestrator (QueueCtl/Orchestration/) registers its `start` command here:
-        // root.Subcommands.Add(Orchestration.StartCommand.Create(environment));
+        root.Subcommands.Add(Orchestration.StartCommand.Create(environment, globals.ApiKey));
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -19,11 +19,15 @@ public static class StartCommand
     /// <summary>The default data directory, relative to the current directory.</summary>
     public const string DefaultDataDirectory = ".queuectl";
 
-    /// <summary>The <c>start</c> command, for <see cref="QueueCtlApp"/>'s tree.</summary>
-    public static Command Create(CliEnvironment environment) => Create(environment, StackTimings.Default, TimeProvider.System);
+    /// <summary>
+    /// The <c>start</c> command, for <see cref="QueueCtlApp"/>'s tree. <paramref name="inheritedApiKey"/> is the tree's
+    /// global <c>--api-key</c>: it sets the API's admin key too, when <c>--admin-api-key</c> is not given.
+    /// </summary>
+    public static Command Create(CliEnvironment environment, Option<string?>? inheritedApiKey = null) =>
+        Create(environment, StackTimings.Default, TimeProvider.System, inheritedApiKey);
 
     /// <summary>The command with other timings (tests shorten restarts and deadlines).</summary>
-    internal static Command Create(CliEnvironment environment, StackTimings timings, TimeProvider time)
+    internal static Command Create(CliEnvironment environment, StackTimings timings, TimeProvider time, Option<string?>? inheritedApiKey = null)
     {
         ArgumentNullException.ThrowIfNull(environment);
         var workers = new Option<int>("--workers", "-w")
@@ -61,7 +65,7 @@ public static class StartCommand
         };
         var api = new Option<string?>("--api") { HelpName = "path", Description = "QueueHttpApi.dll to run (default: env QUEUECTL_API_DLL, else the repository's build output)." };
         var worker = new Option<string?>("--worker") { HelpName = "path", Description = "QueueWorker.dll to run (default: env QUEUECTL_WORKER_DLL, else the repository's build output)." };
-        var adminKey = new Option<string?>("--admin-api-key") { HelpName = "key", Description = "The API's admin key (default: env QUEUE_ADMIN_API_KEY; none: admin endpoints are open)." };
+        var adminKey = new Option<string?>("--admin-api-key") { HelpName = "key", Description = "The API's admin key (default: --api-key, else env QUEUE_ADMIN_API_KEY; none: admin endpoints are open)." };
         var concurrency = new Option<int?>("--concurrency") { HelpName = "N", Description = "Tasks each worker runs at once, 1 to 64 (default: the worker's, 1)." };
         concurrency.Validators.Add(result => InRange(result, 1, 64));
         var queues = new Option<string?>("--queues") { HelpName = "a,b", Description = "Comma-separated queues each worker serves (default: all it has handlers for)." };
@@ -105,13 +109,15 @@ public static class StartCommand
                 Path.GetFullPath(parsed.GetValue(dataDir) ?? DefaultDataDirectory),
                 parsed.GetValue(api),
                 parsed.GetValue(worker),
-                parsed.GetValue(adminKey) is { Length: > 0 } key ? key : environment.GetVariable("QUEUE_ADMIN_API_KEY"),
+                parsed.GetValue(adminKey) is { Length: > 0 } key ? key
+                    : inheritedApiKey is not null && parsed.GetValue(inheritedApiKey) is { Length: > 0 } inherited ? inherited
+                    : environment.GetVariable("QUEUE_ADMIN_API_KEY"),
                 parsed.GetValue(concurrency),
                 parsed.GetValue(queues),
                 parsed.GetValue(prefix) ?? "worker");
-            // QueueCtlApp sets ProcessTerminationTimeout = null, which turns System.CommandLine's own SIGINT/SIGTERM
-            // handling off: its token never fires on Ctrl+C, and .NET's default would end the process at once (exit
-            // 130), orphaning the children. So the signals are taken here and turned into the ordered stop.
+            // QueueCtlApp's StopSignals turns the first SIGINT/SIGTERM into the token, and leaves a second Ctrl+C to the
+            // runtime (exit 130). Here every signal is taken, so a second Ctrl+C cannot end queuectl and orphan the
+            // children while they are being stopped in order.
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
