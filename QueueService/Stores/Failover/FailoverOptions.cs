@@ -1,0 +1,31 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace QueueService.Stores.Failover;
+
+/// <summary>
+/// The failover of a Redis-backed API to memory while Redis is unreachable (<c>Queue:Failover</c>). See
+/// docs/failover.md.
+/// </summary>
+public sealed class FailoverOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Queue:Failover";
+
+    /// <summary>True to accept submissions into memory (journalled to disk) while Redis is down; default true for the API.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>The journal file of tasks accepted during an outage; default <c>failover/journal.rqj</c> under the backup directory.</summary>
+    public string? JournalPath { get; set; }
+
+    /// <summary>How long the journal gathers appends into one write and fsync (group commit); default 2 ms.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:01")]
+    public TimeSpan CommitWindow { get; set; } = TimeSpan.FromMilliseconds(2);
+
+    /// <summary>The most entries one group commit writes; default 1024.</summary>
+    [Range(1, 100_000)]
+    public int MaxCommitBatch { get; set; } = 1024;
+
+    /// <summary>How often Redis is probed while the store runs on memory; default 1 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
+    public TimeSpan ProbeInterval { get; set; } = TimeSpan.FromSeconds(1);
+}
