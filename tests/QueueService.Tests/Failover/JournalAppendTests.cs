@@ -130,18 +130,25 @@ public sealed class JournalAppendTests : IDisposable
     [Fact]
     public async Task AppendAsync_HasItsBytesInTheFile_WhenItCompletes()
     {
-        await using var journal = await _folder.OpenAsync();
+        await using var journal = await _folder.OpenAsync(new FailoverOptions { CommitWindow = TimeSpan.Zero });
+        var missing = new System.Collections.Concurrent.ConcurrentBag<string>();
 
-        for (var i = 0; i < 20; i++)
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(a => Task.Run(async () =>
         {
-            await journal.AppendAsync(JournalFolder.Enqueued($"t-{i}"));
+            for (var i = 0; i < 20; i++)
+            {
+                var id = $"{a}-{i}";
+                await journal.AppendAsync(JournalFolder.Enqueued(id));
 
-            // Another handle, as another process would see the file.
-            await using var other = new FileStream(_folder.JournalPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            var read = JournalReader.Read(other, CancellationToken.None);
-            read.Outcome.Should().Be(JournalReadOutcome.Clean);
-            read.Entries.Select(e => e.TaskId).Should().EndWith($"t-{i}").And.HaveCount(i + 1);
-        }
+                // Another handle, as another process would see the file right after the acknowledgement.
+                await using var other = new FileStream(_folder.JournalPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+                var read = JournalReader.Read(other, CancellationToken.None);
+                if (!read.Entries.Any(e => e.TaskId == id)) missing.Add(id);
+            }
+        })));
+
+        missing.Should().BeEmpty(because: "an append completes only after its bytes were written and fsynced");
+        journal.Count.Should().Be(320);
     }
 
     [Fact]
