@@ -89,8 +89,9 @@ public sealed partial class FailoverJournal
             _file.Flush(flushToDisk: true);
             Interlocked.Increment(ref _commits);
         }
-        catch (Exception error) when (error is IOException or UnauthorizedAccessException or NotSupportedException or ObjectDisposedException)
+        catch (Exception error)
         {
+            // Whatever failed, the loop lives on: the batch is refused and the next one starts from the last durable record.
             _logger.LogError(error, "Failover journal {JournalPath}: a group commit of {Entries} entries ({Bytes} bytes) failed; none of them is acknowledged",
                 _path, entries, buffer.WrittenCount);
             CutBack();
