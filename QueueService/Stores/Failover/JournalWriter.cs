@@ -16,9 +16,11 @@ public sealed partial class FailoverJournal
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
             batch.Clear();
+            // The window starts when the first append is taken, not when the writer gets around to waiting.
+            var started = _time.GetTimestamp();
             var entries = Take(reader, batch, 0);
             if (batch.Count == 0) continue;
-            entries = await GatherAsync(reader, batch, entries).ConfigureAwait(false);
+            entries = await GatherAsync(reader, batch, entries, started).ConfigureAwait(false);
             await _fileLock.WaitAsync().ConfigureAwait(false);
             try
             {
@@ -45,11 +47,10 @@ public sealed partial class FailoverJournal
         return entries;
     }
 
-    private async Task<int> GatherAsync(ChannelReader<PendingAppend> reader, List<PendingAppend> batch, int entries)
+    private async Task<int> GatherAsync(ChannelReader<PendingAppend> reader, List<PendingAppend> batch, int entries, long started)
     {
         var window = _options.CommitWindow;
         if (window <= TimeSpan.Zero) return entries;
-        var started = _time.GetTimestamp();
         while (entries < _options.MaxCommitBatch)
         {
             var remaining = window - _time.GetElapsedTime(started);

@@ -48,6 +48,8 @@ public sealed class JournalAppendTests : IDisposable
         { "no id", new(JournalEntryKind.Enqueued, "t", DateTimeOffset.UnixEpoch, new NewTask("q", "{}")) },
         { "an empty task id", new(JournalEntryKind.Cancelled, "", DateTimeOffset.UnixEpoch) },
         { "an unknown kind", new((JournalEntryKind)9, "t", DateTimeOffset.UnixEpoch) },
+        { "a payload larger than a record holds", new(JournalEntryKind.Enqueued, "t", DateTimeOffset.UnixEpoch,
+            new NewTask("q", $"\"{new string('x', JournalFormat.MaxBodyBytes)}\"") { Id = "t" }) },
     };
 
     [Theory]
@@ -101,6 +103,17 @@ public sealed class JournalAppendTests : IDisposable
     }
 
     [Fact]
+    public async Task AppendAsync_WritesAtMostMaxCommitBatchEntriesAtOnce_WhenMoreWait()
+    {
+        await using var journal = await _folder.OpenAsync(new FailoverOptions { MaxCommitBatch = 10, CommitWindow = TimeSpan.FromMilliseconds(50) });
+
+        await Task.WhenAll(Enumerable.Range(0, 1_000).Select(i => journal.AppendAsync(JournalFolder.Enqueued($"t-{i}"))));
+
+        journal.Count.Should().Be(1_000);
+        journal.CommitCount.Should().BeGreaterThanOrEqualTo(100, because: "a group commit writes at most MaxCommitBatch entries");
+    }
+
+    [Fact]
     public async Task AppendAsync_CompletesWhenTheWindowEnds_WhenAlone()
     {
         var time = new FakeTimeProvider();
@@ -110,9 +123,18 @@ public sealed class JournalAppendTests : IDisposable
         await Eventually.TrueAsync(_ => Task.FromResult(journal.ClaimedCount == 1), TimeSpan.FromSeconds(5), "the writer takes the append at once");
         time.Advance(TimeSpan.FromMilliseconds(49));
         append.IsCompleted.Should().BeFalse(because: "the writer gathers for the whole window when nothing else comes");
-        time.Advance(TimeSpan.FromMilliseconds(1));
+        // The writer may set its timer just after an advance; step 1 ms at a time until the append completes.
+        var advanced = 49;
+        await Eventually.TrueAsync(_ =>
+        {
+            if (append.IsCompleted) return Task.FromResult(true);
+            time.Advance(TimeSpan.FromMilliseconds(1));
+            advanced++;
+            return Task.FromResult(false);
+        }, TimeSpan.FromSeconds(5), "the append is written once the window ends");
 
-        await append.WaitAsync(TimeSpan.FromSeconds(5));
+        await append;
+        advanced.Should().BeLessThanOrEqualTo(52, because: "the window is 50 ms of the provider's time");
         journal.CommitCount.Should().Be(1);
     }
 
