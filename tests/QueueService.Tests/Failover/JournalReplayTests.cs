@@ -74,6 +74,8 @@ public sealed class JournalReplayTests : IDisposable
         Path.GetFileName(copy).Should().MatchRegex(@"^journal\.rqj\.\d{8}T\d{9}Z\.corrupt$");
         error.Should().Contain(copy);
         (await File.ReadAllBytesAsync(copy)).Should().Equal(damaged, because: "the whole file is kept for a person to inspect");
+        if (!OperatingSystem.IsWindows())
+            File.GetUnixFileMode(copy).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite, because: "the copy holds task payloads too");
         await using var reopened = await _folder.OpenAsync();
         reopened.Replayed.Select(e => e.TaskId).Should().Equal(Enumerable.Range(0, 5).Select(i => $"t-{i}").Append("after"),
             because: "the live file was cut to the good prefix, so later appends replay");
