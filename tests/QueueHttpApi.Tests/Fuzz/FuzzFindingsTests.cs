@@ -9,6 +9,7 @@ namespace QueueHttpApi.Tests.Fuzz;
 /// The defects the fuzzer found, each pinned by a plain test: JSON text that is not valid Unicode (invalid UTF-8 bytes,
 /// or an unpaired surrogate escape such as <c>\ud800</c>) parses as JSON, but reading it as a string throws; both JSON
 /// submissions answered 500. They are now a 400 naming the field (or <c>body</c> when the name itself is unreadable).
+/// And <c>GET /openapi/v2.json</c> (a document that does not exist) answered MapOpenApi's own text/plain 404, not a problem.
 /// </summary>
 public sealed class FuzzFindingsTests : IDisposable
 {
@@ -48,6 +49,19 @@ public sealed class FuzzFindingsTests : IDisposable
         await inValue.ShouldBeProblemAsync(HttpStatusCode.BadRequest, field);
         await inName.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "body");
         (await TaskEndpointsTests.CountAsync(_api.Store)).Should().Be(0);
+    }
+
+    [Fact]
+    public async Task OpenApi_AnswersAProblem_WhenTheDocumentIsUnknown()
+    {
+        using var client = _api.CreateClient();
+
+        using var unknown = await client.GetAsync(new Uri("/openapi/v2.json", UriKind.Relative));
+        using var known = await client.GetAsync(new Uri("/openapi/v1.json", UriKind.Relative));
+
+        await unknown.ShouldBeProblemAsync(HttpStatusCode.NotFound);
+        known.StatusCode.Should().Be(HttpStatusCode.OK);
+        (await known.Content.ReadAsStringAsync()).Should().Contain("\"SubmitRiskDetection\"");
     }
 
     private static byte[] Bytes(string text) => System.Text.Encoding.UTF8.GetBytes(text);

@@ -250,6 +250,9 @@ internal sealed partial class RequestGenerator(Random random, FuzzModel model, F
             Family = $"stray/{method}", Method = method, Target = path,
             ContentType = withBody ? "application/json" : null,
             Body = withBody ? Encoding.UTF8.GetBytes("{\"text\":\"stray\"}") : null,
+            // A POST to a submission path is a submission after all (the risk one is even valid).
+            Creates = method == "POST" && path is "/tasks/risk-detection" or "/tasks/transcription"
+                ? (path == "/tasks/risk-detection" ? "risk-detection" : "transcription", false) : null,
         };
     }
 
