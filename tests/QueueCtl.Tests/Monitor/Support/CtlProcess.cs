@@ -37,12 +37,17 @@ internal sealed class CtlProcess : IDisposable
     /// <summary>Starts <c>dotnet QueueCtl.dll <paramref name="args"/></c> with neither queuectl variable set.</summary>
     public static CtlProcess Start(params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet")
+        // Through env --default-signal, as from a terminal: a test run started in the background (or under nohup)
+        // hands its children SIGINT/SIGQUIT (or SIGHUP) ignored, and .NET keeps a signal ignored at start ignored,
+        // which is right for queuectl (nohup queuectl start & must survive a hangup) but not what these tests model.
+        var info = new ProcessStartInfo("env")
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        info.ArgumentList.Add("--default-signal=HUP,INT,QUIT,TERM");
+        info.ArgumentList.Add("dotnet");
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "QueueCtl.dll"));
         foreach (var arg in args) info.ArgumentList.Add(arg);
         info.Environment.Remove("QUEUE_SERVICE_URL");
