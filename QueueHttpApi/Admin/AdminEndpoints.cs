@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using QueueHttpApi.Hosting;
+using QueueService.Maintenance;
 using QueueService.Snapshots;
 using QueueService.Stores;
 using QueueService.Tasks;
@@ -37,7 +38,7 @@ public static class AdminEndpoints
         admin.MapPost("/backup", BackupAsync).WithName("BackupNow")
             .WithSummary("Writes a snapshot of the store now.");
         admin.MapPost("/cleanup-stuck-tasks", CleanupStuckTasksAsync).WithName("CleanupStuckTasks")
-            .WithSummary("Reclaims every processing task whose lease has expired: re-queued, or failed when no attempt is left.");
+            .WithSummary("Reclaims every processing task whose lease has expired or ran past the maximum processing time: re-queued or retried, or failed when no attempt is left.");
         admin.MapDelete("/tasks", PurgeFinishedAsync).WithName("PurgeFinishedTasks")
             .WithSummary("Deletes completed, failed and cancelled tasks that finished more than olderThanHours ago.");
         return endpoints;
@@ -66,29 +67,25 @@ public static class AdminEndpoints
     }
 
     /// <summary>
-    /// <c>POST /admin/cleanup-stuck-tasks</c>: a task is stuck when it is processing but its lease has expired —
-    /// its worker crashed, hung or lost the store long enough to stop heartbeating. Each goes back to queued at its
-    /// place when attempts remain, else to failed (cancelled when a cancel was pending), exactly as the periodic
-    /// lease reaper would; this runs it now and to the end. A task still heartbeating is never touched.
+    /// <c>POST /admin/cleanup-stuck-tasks</c>: a task is stuck when it is processing but its lease has expired — its
+    /// worker crashed, lost the store long enough to stop heartbeating, or hung past the maximum processing time (a
+    /// heartbeat never renews a lease past <c>startedAt + MaxProcessingTime + LeaseCeilingGrace</c>). A lost lease goes
+    /// back to queued at its place when attempts remain; a timed-out attempt is retried after backoff; either fails when
+    /// no attempt is left (cancelled when a cancel was pending), exactly as the periodic lease reaper would; this runs it
+    /// now and to the end, logging each task as the reaper does. A task still heartbeating within its ceiling is never touched.
     /// </summary>
-    public static async Task<Ok<CleanupView>> CleanupStuckTasksAsync(IQueueStore store, CancellationToken cancellationToken)
+    public static async Task<Ok<CleanupView>> CleanupStuckTasksAsync(IQueueStore store, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
-        int requeued = 0, failed = 0, cancelled = 0;
+        var logger = loggers.CreateLogger(typeof(AdminEndpoints));
+        var all = new List<ReapedTask>();
         while (true)
         {
             var reaped = await store.ReapExpiredAsync(ReapBatch, cancellationToken);
-            foreach (var task in reaped)
-            {
-                switch (task.NewStatus)
-                {
-                    case QueueTaskStatus.Queued: requeued++; break;
-                    case QueueTaskStatus.Failed: failed++; break;
-                    default: cancelled++; break;
-                }
-            }
+            all.AddRange(reaped);
             if (reaped.Count < ReapBatch) break;
         }
-        return TypedResults.Ok(new CleanupView(requeued, failed, cancelled));
+        var counts = LeaseReaper.Report(logger, all, "POST /admin/cleanup-stuck-tasks");
+        return TypedResults.Ok(new CleanupView(counts.Requeued + counts.Retried, counts.Failed, counts.Cancelled, counts.TimedOut));
     }
 
     /// <summary>

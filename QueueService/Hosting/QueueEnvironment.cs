@@ -6,7 +6,7 @@ namespace QueueService.Hosting;
 /// <summary>
 /// The one place that reads the seed's environment variables and maps them to configuration keys:
 /// <c>REDIS_URL</c> → <c>Queue:Redis:Configuration</c>, <c>MAX_PROCESSING_TIME</c> (seconds) →
-/// <c>Queue:Worker:MaxProcessingTime</c>, <c>BACKUP_INTERVAL</c> (seconds) → <c>Queue:Snapshots:BackupInterval</c>,
+/// <c>Queue:Worker:MaxProcessingTime</c> and <c>Queue:Store:MaxProcessingTime</c> (the lease ceiling), <c>BACKUP_INTERVAL</c> (seconds) → <c>Queue:Snapshots:BackupInterval</c>,
 /// <c>QUEUE_SERVICE_URL</c> → <c>Queue:Client:BaseAddress</c>, <c>SPOOL_DIR</c> → <c>Queue:SpoolDirectory</c>,
 /// <c>BACKUP_DIR</c> → <c>Queue:Snapshots:Directory</c>, <c>QUEUE_ADMIN_API_KEY</c> → <c>Queue:Api:AdminApiKey</c>,
 /// <c>QUEUE_EMBEDDED_WORKERS</c> → <c>Queue:EmbeddedWorkers</c>, <c>QUEUE_INPUT_ROOT</c> → <c>Queue:Api:InputRoot</c>;
@@ -67,7 +67,11 @@ public static class QueueEnvironment
         if (Read(getVariable, RedisUrl) is { } redis)
             map["Queue:Redis:Configuration"] = ToRedisConfiguration(redis);
         if (Read(getVariable, MaxProcessingTime) is { } maxProcessing)
+        {
+            // The worker's own timer and the store's lease ceiling (so a hung worker's task is reclaimed) agree.
             map["Queue:Worker:MaxProcessingTime"] = SecondsToTimeSpan(MaxProcessingTime, maxProcessing);
+            map["Queue:Store:MaxProcessingTime"] = map["Queue:Worker:MaxProcessingTime"];
+        }
         if (Read(getVariable, BackupInterval) is { } backup)
             map["Queue:Snapshots:BackupInterval"] = SecondsToTimeSpan(BackupInterval, backup);
         if (Read(getVariable, QueueServiceUrl) is { } serviceUrl)

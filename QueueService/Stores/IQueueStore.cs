@@ -44,7 +44,12 @@ public interface IQueueStore
     Task<IReadOnlyList<TaskLease>> LeaseAsync(string workerId, IReadOnlyList<string> queues, int maxTasks,
         TimeSpan leaseDuration, CancellationToken cancellationToken = default);
 
-    /// <summary>Renews a lease to <paramref name="leaseDuration"/> from now and tells whether a cancel was requested. Lease bookkeeping only: <see cref="QueueTask.UpdatedAt"/> does not change.</summary>
+    /// <summary>
+    /// Renews a lease to <paramref name="leaseDuration"/> from now, but never past its ceiling,
+    /// <c>startedAt + </c><see cref="QueueStoreOptions.MaxProcessingTime"/><c> + </c><see cref="QueueStoreOptions.LeaseCeilingGrace"/>
+    /// (then <see cref="HeartbeatResult.IsLeaseCapped"/>), and tells whether a cancel was requested. Lease bookkeeping
+    /// only: <see cref="QueueTask.UpdatedAt"/> does not change.
+    /// </summary>
     /// <exception cref="QueueStoreException"><see cref="StoreError.LeaseNotHeld"/> when the lease is no longer the task's (reclaimed, finished, purged); <see cref="StoreError.NotFound"/> when the task is gone.</exception>
     Task<HeartbeatResult> HeartbeatAsync(TaskLease lease, TimeSpan leaseDuration, CancellationToken cancellationToken = default);
 
@@ -110,8 +115,13 @@ public interface IQueueStore
     /// cancel was pending. Each gets a <see cref="TaskErrorKinds.LeaseExpired"/> history entry reading exactly
     /// <c>The lease of worker &lt;workerId&gt; expired before the task finished.</c> (<see cref="TaskLimits.LeaseExpiredMessage"/>;
     /// worker <c>unknown</c> when none is recorded).
+    /// A lease that expired after the attempt ran for <see cref="QueueStoreOptions.MaxProcessingTime"/> or longer (a hung
+    /// handler's lease reaching its ceiling) is a time-out instead, handled as a retryable failure: → scheduled after
+    /// the backoff of its attempt when attempts remain, → failed when spent, → cancelled when a cancel was pending; its
+    /// <see cref="TaskErrorKinds.Timeout"/> entry reads exactly <see cref="TaskLimits.TimedOutMessage"/>, and its
+    /// <see cref="ReapedTask.Reason"/> is <see cref="ReapReason.TimedOut"/>.
     /// </summary>
-    /// <returns>What was reclaimed, with the worker that held each.</returns>
+    /// <returns>What was reclaimed, with the worker that held each and why.</returns>
     /// <exception cref="QueueStoreException"><see cref="StoreError.Invalid"/> (field <c>maxTasks</c>) when <paramref name="maxTasks"/> is below 1.</exception>
     Task<IReadOnlyList<ReapedTask>> ReapExpiredAsync(int maxTasks = 1000, CancellationToken cancellationToken = default);
 

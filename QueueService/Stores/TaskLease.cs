@@ -30,7 +30,13 @@ public sealed record TaskLease(
 /// <summary>What a heartbeat found.</summary>
 /// <param name="LeaseExpiresAt">The renewed expiry.</param>
 /// <param name="IsCancelRequested">True when a user asked to cancel the task: stop and call <see cref="IQueueStore.ConfirmCancelAsync"/>.</param>
-public sealed record HeartbeatResult(DateTimeOffset LeaseExpiresAt, bool IsCancelRequested);
+/// <param name="IsLeaseCapped">
+/// True when the lease could not be renewed for the full duration asked: it reached its ceiling,
+/// <c>startedAt + </c><see cref="QueueStoreOptions.MaxProcessingTime"/><c> + </c><see cref="QueueStoreOptions.LeaseCeilingGrace"/>.
+/// The lease then runs out at <paramref name="LeaseExpiresAt"/> whatever the worker does, and the reaper reclaims
+/// the task as a time-out unless the worker records an outcome first.
+/// </param>
+public sealed record HeartbeatResult(DateTimeOffset LeaseExpiresAt, bool IsCancelRequested, bool IsLeaseCapped = false);
 
 /// <summary>How an attempt failed.</summary>
 /// <param name="Message">What went wrong (cut to <see cref="Tasks.TaskLimits.MaxErrorLength"/>).</param>
@@ -57,10 +63,28 @@ public enum CancelOutcome
     CancelRequested,
 }
 
+/// <summary>Why the reaper took a task back.</summary>
+public enum ReapReason
+{
+    /// <summary>Its lease expired before <see cref="QueueStoreOptions.MaxProcessingTime"/>: the worker crashed, or lost the store for longer than a lease.</summary>
+    LeaseExpired,
+    /// <summary>
+    /// Its lease expired after the attempt had run for <see cref="QueueStoreOptions.MaxProcessingTime"/> or longer (a
+    /// hung handler whose worker kept heartbeating until the lease reached its ceiling): recorded as a
+    /// <see cref="Tasks.TaskErrorKinds.Timeout"/> and retried after backoff like any failure.
+    /// </summary>
+    TimedOut,
+}
+
 /// <summary>A task the reaper took back from an expired lease.</summary>
 /// <param name="TaskId">The task.</param>
 /// <param name="Type">Its queue.</param>
 /// <param name="WorkerId">The worker whose lease expired.</param>
 /// <param name="Attempt">The attempt that was lost.</param>
-/// <param name="NewStatus">Queued (attempts remain), failed (spent) or cancelled (a cancel was pending).</param>
-public sealed record ReapedTask(string TaskId, string Type, string WorkerId, int Attempt, Tasks.QueueTaskStatus NewStatus);
+/// <param name="NewStatus">
+/// Queued (lease expired, attempts remain), scheduled (timed out, attempts remain: a retry after backoff), failed
+/// (spent) or cancelled (a cancel was pending).
+/// </param>
+/// <param name="Reason">Why: an expired lease, or an attempt that ran past the maximum processing time.</param>
+public sealed record ReapedTask(string TaskId, string Type, string WorkerId, int Attempt, Tasks.QueueTaskStatus NewStatus,
+    ReapReason Reason = ReapReason.LeaseExpired);

@@ -141,6 +141,23 @@ public static partial class TaskLimits
     public static string LeaseExpiredMessage(string? workerId) =>
         LeaseExpiredBefore + (string.IsNullOrEmpty(workerId) ? UnknownWorker : workerId) + LeaseExpiredAfter;
 
+    /// <summary>The text before the limit in a timed-out (reclaimed past the maximum processing time) history entry.</summary>
+    public const string TimedOutBefore = "The attempt ran longer than the maximum processing time (";
+
+    /// <summary>The text between the limit and the worker id in a timed-out history entry.</summary>
+    public const string TimedOutMiddle = ") on worker ";
+
+    /// <summary>The text after the worker id in a timed-out history entry.</summary>
+    public const string TimedOutAfter = "; its lease reached its ceiling and was reclaimed.";
+
+    /// <summary>The history message of a lease reclaimed after <paramref name="maxProcessingTime"/>, the same in both stores.</summary>
+    public static string TimedOutMessage(string? workerId, TimeSpan maxProcessingTime) =>
+        TimedOutPrefix(maxProcessingTime) + (string.IsNullOrEmpty(workerId) ? UnknownWorker : workerId) + TimedOutAfter;
+
+    /// <summary>The part of <see cref="TimedOutMessage"/> before the worker id.</summary>
+    public static string TimedOutPrefix(TimeSpan maxProcessingTime) =>
+        TimedOutBefore + maxProcessingTime.ToString("c", System.Globalization.CultureInfo.InvariantCulture) + TimedOutMiddle;
+
     /// <summary>Cuts an error message to <see cref="MaxErrorLength"/>.</summary>
     public static string TrimError(string? message)
     {

@@ -97,26 +97,38 @@ public sealed partial class InMemoryQueueStore
             foreach (var task in expired)
             {
                 var workerId = string.IsNullOrEmpty(task.WorkerId) ? TaskLimits.UnknownWorker : task.WorkerId;
-                task.RecordError(TaskLimits.LeaseExpiredMessage(workerId), TaskErrorKinds.LeaseExpired, nowMs);
+                // Ran for MaxProcessingTime or longer: a time-out, handled as the worker's own time-out is
+                // (a retry after backoff); otherwise a lost lease, back to its place in line.
+                var timedOut = nowMs - (task.StartedAtMs ?? nowMs) >= _options.MaxProcessingMs;
+                if (timedOut)
+                    task.RecordError(TaskLimits.TimedOutMessage(workerId, _options.MaxProcessingTime), TaskErrorKinds.Timeout, nowMs);
+                else
+                    task.RecordError(TaskLimits.LeaseExpiredMessage(workerId), TaskErrorKinds.LeaseExpired, nowMs);
                 QueueTaskStatus to;
+                TaskEventKind kind;
+                long? dueMs = null;
                 if (task.IsCancelRequested)
                 {
-                    to = QueueTaskStatus.Cancelled;
+                    (to, kind) = (QueueTaskStatus.Cancelled, TaskEventKind.Cancelled);
+                }
+                else if (task.Attempts <= task.MaxRetries && timedOut)
+                {
+                    (to, kind) = (QueueTaskStatus.Scheduled, TaskEventKind.Retried);
+                    dueMs = nowMs + Math.Max(0, (long)_backoff.DelayAfter(task.Attempts).TotalMilliseconds);
                 }
                 else if (task.Attempts <= task.MaxRetries)
                 {
                     // Same RunSeq: it was already ahead in line, so it keeps its place.
-                    to = QueueTaskStatus.Queued;
+                    (to, kind) = (QueueTaskStatus.Queued, TaskEventKind.Queued);
                 }
                 else
                 {
-                    to = QueueTaskStatus.Failed;
+                    (to, kind) = (QueueTaskStatus.Failed, TaskEventKind.Failed);
                     CountersOf(task.Type).FailedTotal++;
                 }
-                MoveLocked(task, to, nowMs);
-                PublishLocked(to switch { QueueTaskStatus.Queued => TaskEventKind.Queued, QueueTaskStatus.Failed => TaskEventKind.Failed, _ => TaskEventKind.Cancelled },
-                    task, nowMs, task.Attempts, workerId, task.LastError);
-                reaped.Add(new ReapedTask(task.Id, task.Type, workerId, task.Attempts, to));
+                MoveLocked(task, to, nowMs, dueMs is { } due ? t => t.ScheduledForMs = due : null);
+                PublishLocked(kind, task, nowMs, task.Attempts, workerId, task.LastError);
+                reaped.Add(new ReapedTask(task.Id, task.Type, workerId, task.Attempts, to, timedOut ? ReapReason.TimedOut : ReapReason.LeaseExpired));
             }
         }
         return Task.FromResult<IReadOnlyList<ReapedTask>>(reaped);

@@ -65,11 +65,16 @@ public sealed partial class InMemoryQueueStore
         {
             var task = HeldLocked(lease);
             var nowMs = NowMs();
+            // Never past the lease's ceiling (startedAt + MaxProcessingTime + grace): a hung handler's worker
+            // heartbeats forever, so its lease must run out on its own for the reaper to take the task back.
+            var ceilingMs = (task.StartedAtMs ?? nowMs) + _options.LeaseCeilingMs;
+            var capped = nowMs + leaseMs > ceilingMs;
+            var expiresMs = capped ? ceilingMs : nowMs + leaseMs;
             // Lease bookkeeping, not a change users see: updatedAt stays (as in Redis, one write fewer).
             _indexes.Unindex(task);
-            task.LeaseExpiresAtMs = nowMs + leaseMs;
+            task.LeaseExpiresAtMs = expiresMs;
             _indexes.Index(task);
-            return Task.FromResult(new HeartbeatResult(DateTimeOffset.FromUnixTimeMilliseconds(nowMs + leaseMs), task.IsCancelRequested));
+            return Task.FromResult(new HeartbeatResult(DateTimeOffset.FromUnixTimeMilliseconds(expiresMs), task.IsCancelRequested, capped));
         }
     }
 

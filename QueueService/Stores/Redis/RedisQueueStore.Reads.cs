@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using QueueService.Tasks;
 using StackExchange.Redis;
@@ -68,21 +69,31 @@ public sealed partial class RedisQueueStore
         return (int)(long)parts[0];
     }
 
+    private const int FieldsPerReaped = 6;
+
+    // The backoff of each attempt that can be retried (the policy clamps its exponent at 30, so attempt 31 on is
+    // the same), drawn once per call: reapExpired.lua picks the one of the task's attempt.
+    private string RetryDelaysMs() =>
+        string.Join(',', Enumerable.Range(1, 31).Select(attempt =>
+            Math.Max(0, (long)_backoff.DelayAfter(attempt).TotalMilliseconds).ToString(CultureInfo.InvariantCulture)));
+
     /// <inheritdoc/>
     public async Task<IReadOnlyList<ReapedTask>> ReapExpiredAsync(int maxTasks = 1000, CancellationToken cancellationToken = default)
     {
         TaskLimits.ValidateMaxTasks(maxTasks);
         var parts = (RedisResult[])(await EvalAsync(_scripts.ReapExpired, new ReapArgs(_keys.Namespace, maxTasks,
-            TaskLimits.LeaseExpiredBefore, TaskLimits.LeaseExpiredAfter, TaskLimits.UnknownWorker), cancellationToken))!;
+            TaskLimits.LeaseExpiredBefore, TaskLimits.LeaseExpiredAfter, TaskLimits.UnknownWorker,
+            _storeOptions.MaxProcessingMs, TaskLimits.TimedOutPrefix(_storeOptions.MaxProcessingTime), TaskLimits.TimedOutAfter,
+            RetryDelaysMs()), cancellationToken))!;
         LogOrphans("reapExpired", (long)parts[0]);
-        var reaped = new ReapedTask[(parts.Length - 1) / 5];
+        var reaped = new ReapedTask[(parts.Length - 1) / FieldsPerReaped];
         for (var i = 0; i < reaped.Length; i++)
         {
-            var at = 1 + (i * 5);
+            var at = 1 + (i * FieldsPerReaped);
             reaped[i] = new ReapedTask((string)parts[at]!, (string)parts[at + 1]!, (string)parts[at + 2]!,
-                (int)(long)parts[at + 3], QueueTaskStatusNames.Parse((string)parts[at + 4]!));
+                (int)(long)parts[at + 3], QueueTaskStatusNames.Parse((string)parts[at + 4]!),
+                (long)parts[at + 5] == 1 ? ReapReason.TimedOut : ReapReason.LeaseExpired);
         }
-        if (reaped.Length > 0) _logger.LogInformation("Reclaimed {Count} tasks whose lease expired", reaped.Length);
         return reaped;
     }
 

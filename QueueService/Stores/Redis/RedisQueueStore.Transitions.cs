@@ -129,9 +129,9 @@ public sealed partial class RedisQueueStore
         ArgumentNullException.ThrowIfNull(lease);
         var leaseMs = TaskLimits.LeaseMs(leaseDuration);
         var result = await EvalAsync(_scripts.Heartbeat,
-            new HeartbeatArgs(_keys.Namespace, _keys.Task(lease.TaskId), lease.LeaseToken, leaseMs), cancellationToken);
+            new HeartbeatArgs(_keys.Namespace, _keys.Task(lease.TaskId), lease.LeaseToken, leaseMs, _storeOptions.LeaseCeilingMs), cancellationToken);
         var parts = ThrowIfRefused(result, TaskOperation.Heartbeat, lease.TaskId, lease.WorkerId);
-        return new HeartbeatResult(RedisTaskReader.FromMs((long)parts[1]), (long)parts[2] == 1);
+        return new HeartbeatResult(RedisTaskReader.FromMs((long)parts[1]), (long)parts[2] == 1, (long)parts[3] == 1);
     }
 
     /// <inheritdoc/>

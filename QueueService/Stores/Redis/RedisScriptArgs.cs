@@ -7,7 +7,7 @@ namespace QueueService.Stores.Redis;
 #pragma warning disable IDE1006
 
 /// <summary>heartbeat.lua.</summary>
-internal sealed record HeartbeatArgs(RedisKey ns, RedisKey taskKey, long leaseToken, long leaseMs);
+internal sealed record HeartbeatArgs(RedisKey ns, RedisKey taskKey, long leaseToken, long leaseMs, long ceilingMs);
 
 /// <summary>progress.lua.</summary>
 internal sealed record ProgressArgs(RedisKey ns, RedisKey taskKey, long leaseToken, int percent, string message, string details);
@@ -27,8 +27,12 @@ internal sealed record TaskArgs(RedisKey ns, RedisKey taskKey);
 /// <summary>promoteDue.lua.</summary>
 internal sealed record BatchArgs(RedisKey ns, int maxTasks);
 
-/// <summary>reapExpired.lua: the history text comes from C# (<c>TaskLimits.LeaseExpiredMessage</c>), written once for both stores.</summary>
-internal sealed record ReapArgs(RedisKey ns, int maxTasks, string expiredBefore, string expiredAfter, string unknownWorker);
+/// <summary>
+/// reapExpired.lua: the history texts come from C# (<c>TaskLimits.LeaseExpiredMessage</c>, <c>TaskLimits.TimedOutMessage</c>),
+/// written once for both stores; so do the retry delays (<c>BackoffPolicy</c>), one per attempt, comma-separated.
+/// </summary>
+internal sealed record ReapArgs(RedisKey ns, int maxTasks, string expiredBefore, string expiredAfter, string unknownWorker,
+    long maxProcessingMs, string timedOutBefore, string timedOutAfter, string retryDelaysMs);
 
 /// <summary>purgeFinished.lua.</summary>
 internal sealed record PurgeArgs(RedisKey ns, long olderThanMs, int maxTasks);

@@ -116,6 +116,7 @@ public sealed class AdminEndpointsTests(RedisServerFixture redis) : IClassFixtur
         body.GetProperty("requeued").GetInt32().Should().Be(1);
         body.GetProperty("failed").GetInt32().Should().Be(1);
         body.GetProperty("cancelled").GetInt32().Should().Be(0);
+        body.GetProperty("timedOut").GetInt32().Should().Be(0, "their leases expired long before the maximum processing time");
         var requeued = (await store.GetAsync(retryable.Id))!;
         requeued.Status.Should().Be(QueueTaskStatus.Queued);
         requeued.LastError.Should().Contain("crashed-worker");
@@ -124,6 +125,45 @@ public sealed class AdminEndpointsTests(RedisServerFixture redis) : IClassFixtur
 
         var again = await (await client.PostAsync("/admin/cleanup-stuck-tasks", null)).JsonAsync();
         again.GetProperty("requeued").GetInt32().Should().Be(0, "nothing is stuck any more");
+    }
+
+    [Theory]
+    [InlineData(ApiStores.Memory)]
+    [InlineData(ApiStores.Redis)]
+    public async Task CleanupStuckTasks_RetriesAndCountsAsTimedOut_WhenAHungWorkerHeartbeatsPastMaxProcessingTime(string kind)
+    {
+        var settings = new Dictionary<string, string?>(NoMaintenance)
+        {
+            ["Queue:Store:MaxProcessingTime"] = "00:00:00.300",
+            ["Queue:Store:LeaseCeilingGrace"] = "00:00:00.100",
+        };
+        using var api = ApiStores.Create(kind, redis, settings: settings);
+        using var client = api.CreateAdminClient();
+        var store = api.Store;
+        var hung = await store.EnqueueAsync(new NewTask("risk-detection", """{"text":"never ends"}"""));
+        var spent = await store.EnqueueAsync(new NewTask("risk-detection", """{"text":"never ends either"}""") { MaxRetries = 0 });
+        var leases = await store.LeaseAsync("hung-worker", ["risk-detection"], 2, TimeSpan.FromMinutes(10));
+        // The hung worker heartbeats (its handler ignores its token) until the ceiling cuts its leases short.
+        await Eventually.TrueAsync(async ct =>
+        {
+            var beats = await Task.WhenAll(leases.Select(l => store.HeartbeatAsync(l, TimeSpan.FromMinutes(10), ct)));
+            var now = (await store.GetStatsAsync(ct)).At;
+            return beats.All(b => b.IsLeaseCapped && b.LeaseExpiresAt < now);
+        }, Patience, "the capped leases should run out by the store's clock although the worker heartbeats");
+
+        var response = await client.PostAsync("/admin/cleanup-stuck-tasks", null);
+
+        var body = await response.JsonAsync();
+        response.StatusCode.Should().Be(HttpStatusCode.OK, body.ToString());
+        body.GetProperty("requeued").GetInt32().Should().Be(1, "the task with attempts left is retried after backoff");
+        body.GetProperty("failed").GetInt32().Should().Be(1);
+        body.GetProperty("cancelled").GetInt32().Should().Be(0);
+        body.GetProperty("timedOut").GetInt32().Should().Be(2, "both ran past the maximum processing time");
+        var retried = (await store.GetAsync(hung.Id))!;
+        retried.Status.Should().Be(QueueTaskStatus.Scheduled);
+        retried.ErrorHistory.Should().ContainSingle().Which.Kind.Should().Be(TaskErrorKinds.Timeout);
+        retried.LastError.Should().Contain("hung-worker");
+        (await store.GetAsync(spent.Id))!.Status.Should().Be(QueueTaskStatus.Failed);
     }
 
     [Theory]

@@ -34,6 +34,7 @@ public sealed class QueueEnvironmentTests
         var map = Map(("MAX_PROCESSING_TIME", "90"), ("BACKUP_INTERVAL", "300"), ("QUEUE_SERVICE_URL", "http://queue:8002"));
 
         map.Should().Contain("Queue:Worker:MaxProcessingTime", "00:01:30");
+        map.Should().Contain("Queue:Store:MaxProcessingTime", "00:01:30", "the store caps leases at the same limit");
         map.Should().Contain("Queue:Snapshots:BackupInterval", "00:05:00");
         map.Should().Contain("Queue:Client:BaseAddress", "http://queue:8002");
     }

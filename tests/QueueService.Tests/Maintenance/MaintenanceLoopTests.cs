@@ -43,6 +43,42 @@ public sealed class MaintenanceLoopTests : IDisposable
         }, until, Within, because))!;
 
     [Fact]
+    public async Task LeaseReaper_RetriesAsTimeoutAndLogsWorkerAndReason_WhenAHungWorkerHeartbeatsPastMaxProcessingTime()
+    {
+        var store = new InMemoryQueueStore(new QueueStoreOptions { MaxProcessingTime = TimeSpan.FromMinutes(10), LeaseCeilingGrace = TimeSpan.FromMinutes(1) }, _time);
+        var id = (await store.EnqueueAsync(new NewTask(Queue, "{}"))).Id;
+        var lease = (await store.LeaseAsync("hung-worker", [Queue], 1, TimeSpan.FromSeconds(30))).Single();
+        var logger = new ListLogger<LeaseReaper>();
+        using var reaper = new LeaseReaper(store, Options(), _time, logger);
+        await reaper.StartAsync(CancellationToken.None);
+
+        // A hung worker: its handler never ends and ignores its token, but its heartbeat loop goes on every 20 s.
+        var task = (await Eventually.MatchAsync(async ct =>
+        {
+            _time.Advance(TimeSpan.FromSeconds(20));
+            try
+            {
+                await store.HeartbeatAsync(lease, TimeSpan.FromSeconds(30), ct);
+            }
+            catch (QueueStoreException ex) when (ex.Error == StoreError.LeaseNotHeld)
+            {
+            }
+            return await store.GetAsync(id, ct);
+        }, t => t?.Status == QueueTaskStatus.Scheduled, Within, "the reaper should reclaim the hung task once its lease reaches its ceiling"))!;
+        await reaper.StopAsync(CancellationToken.None);
+
+        task.ErrorHistory.Should().ContainSingle().Which.Kind.Should().Be(TaskErrorKinds.Timeout);
+        task.StartedAt.Should().NotBeNull();
+        task.UpdatedAt.Should().BeOnOrAfter(task.StartedAt!.Value + TimeSpan.FromMinutes(11), "the lease lasts until startedAt + MaxProcessingTime + grace");
+        logger.Entries.Should().ContainSingle(e => e.Level == LogLevel.Warning && Equals(e.Properties.GetValueOrDefault("TaskId"), id))
+            .Which.Should().Match<(LogLevel Level, string Message, IReadOnlyDictionary<string, object?> Properties)>(e =>
+                Equals(e.Properties["WorkerId"], "hung-worker") && Equals(e.Properties["Queue"], Queue) && Equals(e.Properties["Attempt"], 1)
+                && Equals(e.Properties["Status"], "scheduled") && e.Message.Contains("ran past the maximum processing time", StringComparison.Ordinal));
+        logger.Entries.Should().Contain(e => e.Level == LogLevel.Information && Equals(e.Properties.GetValueOrDefault("Count"), 1) && Equals(e.Properties.GetValueOrDefault("TimedOut"), 1),
+            "each run that reclaimed something logs a summary");
+    }
+
+    [Fact]
     public async Task LeaseReaper_RequeuesTaskAndLogsWorker_WhenLeaseExpires()
     {
         var id = (await _store.EnqueueAsync(new NewTask(Queue, "{}"))).Id;

@@ -45,6 +45,17 @@ public abstract partial class QueueStoreContractTests : IAsyncLifetime
     /// <inheritdoc/>
     public async Task InitializeAsync() => _store = await CreateStoreAsync(new StoreTestContext(Options));
 
+    /// <summary>
+    /// Replaces the store under test with a fresh, empty one built with <see cref="Options"/> changed by
+    /// <paramref name="configure"/> (the old one is disposed), for the facts that need other options.
+    /// </summary>
+    protected async Task RecreateStoreAsync(Action<QueueStoreOptions> configure)
+    {
+        configure(Options);
+        await DisposeAsync();
+        _store = await CreateStoreAsync(new StoreTestContext(Options));
+    }
+
     /// <inheritdoc/>
     public async Task DisposeAsync()
     {
