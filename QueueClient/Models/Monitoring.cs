@@ -70,10 +70,11 @@ public sealed record HealthCheck(string Status, string? Description, double Dura
 public sealed record BackupResult(string File, int Tasks, long Bytes, long DurationMs);
 
 /// <summary>The answer of <c>POST /admin/cleanup-stuck-tasks</c>.</summary>
-/// <param name="Requeued">Back to queued (attempts remained).</param>
+/// <param name="Requeued">To run again: queued at their place, or scheduled for a retry (attempts remained).</param>
 /// <param name="Failed">Failed for good.</param>
 /// <param name="Cancelled">Cancelled (a cancel was pending).</param>
-public sealed record CleanupResult(int Requeued, int Failed, int Cancelled);
+/// <param name="TimedOut">How many of all of them had run past the maximum processing time (a hung worker), rather than lost their worker.</param>
+public sealed record CleanupResult(int Requeued, int Failed, int Cancelled, int TimedOut = 0);
 
 /// <summary>The answer of <c>DELETE /admin/tasks?olderThanHours=N</c>.</summary>
 /// <param name="Deleted">Finished tasks deleted.</param>

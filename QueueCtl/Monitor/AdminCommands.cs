@@ -43,7 +43,8 @@ internal static class AdminCommands
             if (parsed.GetValue(json)) await JsonOutput.WriteAsync(globals.Environment, cleanup);
             else globals.Environment.Out.WriteLine(cleanup.Requeued + cleanup.Failed + cleanup.Cancelled == 0
                 ? "No stuck tasks."
-                : $"Stuck tasks reclaimed: {cleanup.Requeued} requeued, {cleanup.Failed} failed, {cleanup.Cancelled} cancelled.");
+                : $"Stuck tasks reclaimed: {cleanup.Requeued} requeued, {cleanup.Failed} failed, {cleanup.Cancelled} cancelled"
+                  + (cleanup.TimedOut > 0 ? $" ({cleanup.TimedOut} had run past the maximum processing time)." : "."));
             return ExitCodes.Ok;
         }, ct));
         return command;
