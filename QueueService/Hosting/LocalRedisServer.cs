@@ -38,11 +38,11 @@ public sealed class LocalRedisServer : IAsyncDisposable
     /// <param name="dataDirectory">Where its files go; null makes a temp directory that is deleted on dispose.</param>
     /// <param name="startTimeout">How long to wait for PING (default 10 s).</param>
     /// <param name="time">The clock for the start deadline (default: the system clock).</param>
-    /// <param name="cancellationToken">Cancels the wait.</param>
     /// <param name="port">The port to listen on (a restart on the port of a stopped server); null picks a free one.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
     /// <exception cref="InvalidOperationException">redis-server is not on PATH, exits, or does not answer in time; the message says how to fix it.</exception>
     public static async Task<LocalRedisServer> StartAsync(bool persistent = false, string? dataDirectory = null,
-        TimeSpan? startTimeout = null, TimeProvider? time = null, CancellationToken cancellationToken = default, int? port = null)
+        TimeSpan? startTimeout = null, TimeProvider? time = null, int? port = null, CancellationToken cancellationToken = default)
     {
         time ??= TimeProvider.System;
         var executable = QueueEnvironment.FindExecutable("redis-server") ?? throw new InvalidOperationException(
