@@ -58,7 +58,7 @@ public sealed partial class FailoverQueueStore
                 {
                     return await OnPrimaryAsync(redis => redis.EnqueueBatchAsync(tasks, ct)).ConfigureAwait(false);
                 }
-                catch (QueueStoreException ex) when (ex.Error == StoreError.Unavailable && _journal is not null)
+                catch (QueueStoreException ex) when (ex.Error == StoreError.Unavailable)
                 {
                     // Now in memory-fallback: accept it there, same ids (a chunk Redis applied is drained as a no-op).
                 }

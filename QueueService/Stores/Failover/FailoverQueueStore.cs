@@ -68,6 +68,9 @@ public sealed partial class FailoverQueueStore(
     /// <summary>The journal's file.</summary>
     public string JournalPath { get; } = journalPath ?? throw new ArgumentNullException(nameof(journalPath));
 
+    /// <summary>Entries in the journal now (0 when it could not be opened).</summary>
+    public long JournalCount => _journal?.Count ?? 0;
+
     /// <summary>How many drains completed since the store started (for tests and logs).</summary>
     public int DrainCount => Volatile.Read(ref _drains);
 
