@@ -12,6 +12,10 @@ public sealed partial class FailoverQueueStore
     // Passes with the gate open while submissions keep arriving; then the last pass runs with it closed.
     private const int MaxOpenPasses = 8;
 
+    // Tasks per enqueue call of the drain: one script each, short enough to stay far below a client time-out
+    // on a busy Redis (a timed-out call may still apply; the next drain then finds those ids present).
+    private const int DrainBatch = 250;
+
     private int _drains;
 
     /// <summary>
@@ -117,8 +121,7 @@ public sealed partial class FailoverQueueStore
         var changed = 0;
         await foreach (var page in memory.ExportPagesAsync(ct).ConfigureAwait(false))
         {
-            var fresh = page.Tasks.Where(t => !tally.InRedis.ContainsKey(t.Id)).ToList();
-            if (fresh.Count > 0)
+            foreach (var fresh in page.Tasks.Where(t => !tally.InRedis.ContainsKey(t.Id)).Chunk(DrainBatch))
             {
                 var results = await _primary.EnqueueBatchAsync(fresh.Select(ToNewTask).ToList(), ct).ConfigureAwait(false);
                 for (var i = 0; i < results.Count; i++)
@@ -127,8 +130,8 @@ public sealed partial class FailoverQueueStore
                     if (results[i].Created) tally.Created++;
                     else tally.Present++;
                 }
-                tally.Tasks += fresh.Count;
-                changed += fresh.Count;
+                tally.Tasks += fresh.Length;
+                changed += fresh.Length;
             }
             foreach (var task in page.Tasks)
             {
