@@ -111,11 +111,28 @@ public sealed partial class QueueApiClient
         await foreach (var snapshot in PollAsync(id, lastChange, cancellationToken)) yield return snapshot;
     }
 
+    /// <summary>
+    /// Polls until the task is finished. An API that cannot be reached, or answers 502/503/504 (restarting, a gateway
+    /// in front of it, its store down), is waited out with backoff up to <see cref="MaxPollBackoff"/>: a wait outlives
+    /// an API restart. Only the caller's token ends it early; any other refusal (404) is thrown.
+    /// </summary>
     private async IAsyncEnumerable<TaskEvent> PollAsync(string id, DateTimeOffset? lastChange, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        var failures = 0;
         while (true)
         {
-            var task = await GetTaskAsync(id, cancellationToken);
+            QueueTask task;
+            try
+            {
+                task = await GetTaskAsync(id, cancellationToken);
+                failures = 0;
+            }
+            catch (Exception ex) when (IsTransient(ex) && !cancellationToken.IsCancellationRequested)
+            {
+                failures++;
+                await Task.Delay(PollBackoff(failures), _time, cancellationToken);
+                continue;
+            }
             if (task.UpdatedAt != lastChange)
             {
                 lastChange = task.UpdatedAt;
@@ -125,6 +142,16 @@ public sealed partial class QueueApiClient
             await Task.Delay(_options.PollInterval, _time, cancellationToken);
         }
     }
+
+    /// <summary>The longest pause between two polls while the API cannot be reached.</summary>
+    internal static readonly TimeSpan MaxPollBackoff = TimeSpan.FromSeconds(30);
+
+    private TimeSpan PollBackoff(int failures) =>
+        TimeSpan.FromTicks(Math.Min(Math.Max(MaxPollBackoff.Ticks, _options.PollInterval.Ticks), _options.PollInterval.Ticks << Math.Min(failures - 1, 10)));
+
+    private static bool IsTransient(Exception ex) =>
+        ex is HttpRequestException
+        || ex is QueueApiException { StatusCode: HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout };
 
     private static TimeSpan Backoff(int failures) =>
         TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, FirstBackoff.Ticks << Math.Min(failures - 1, 10)));

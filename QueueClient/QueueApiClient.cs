@@ -102,7 +102,8 @@ public sealed partial class QueueApiClient : IQueueApiClient, IDisposable
         AddField(form, "maxRetries", options?.MaxRetries);
         AddField(form, "language", options?.Language);
         AddField(form, "then", options?.Then);
-        var file = new StreamContent(audio, 81920);
+        // The caller's stream stays the caller's: disposing the request must not close it (they may rewind and resubmit).
+        var file = new StreamContent(new LeaveOpenStream(audio), 81920);
         file.Headers.ContentType = new MediaTypeHeaderValue(WavMediaType);
         form.Add(file, "audio", fileName);
         return await SubmitAsync("tasks/transcription", form, cancellationToken);
@@ -245,7 +246,9 @@ public sealed partial class QueueApiClient : IQueueApiClient, IDisposable
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
         try
         {
-            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
+            // The API's answers are small JSON: read whole. (Through AddQueueClient the body is already read inside the
+            // resilience pipeline, by ResponseBufferingHandler, so its timeouts cover it.)
+            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, deadline.Token);
             return await read(response, deadline.Token);
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && deadline.IsCancellationRequested)

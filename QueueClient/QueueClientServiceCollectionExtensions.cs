@@ -37,6 +37,9 @@ public static class QueueClientServiceCollectionExtensions
         // The pipeline times each request (reads and uploads differently); HttpClient's one 100 s limit would cut uploads short.
         builder.ConfigureHttpClient(http => http.Timeout = Timeout.InfiniteTimeSpan);
         builder.AddStandardResilienceHandler(QueueClientResilience.Configure);
+        // Inside the pipeline, so each attempt's timeout covers the body too: a server that sends its headers and then
+        // stalls is a timed-out (and, for a read, retried) attempt, not a hang after the pipeline has returned.
+        builder.AddHttpMessageHandler(() => new ResponseBufferingHandler());
         return builder;
     }
 }

@@ -26,6 +26,12 @@ internal sealed record SocketRefusal(HttpStatusCode? StatusCode, Exception Error
 /// </summary>
 internal sealed class TaskSocket : IAsyncDisposable
 {
+    /// <summary>How often the client pings the server over an idle socket.</summary>
+    internal static TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How long a ping may go unanswered before the socket counts as dropped.</summary>
+    internal static TimeSpan KeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>Largest message accepted; a snapshot carries a whole task, a long transcript included.</summary>
     private const int MaxMessageBytes = 32 * 1024 * 1024;
 
@@ -50,6 +56,10 @@ internal sealed class TaskSocket : IAsyncDisposable
     {
         var socket = new ClientWebSocket();
         socket.Options.CollectHttpResponseDetails = true;
+        // A server that goes silent without closing (a partition, a paused machine) must count as a drop, so the
+        // caller reconnects or polls instead of waiting forever: ping it, and give up when no pong comes back.
+        socket.Options.KeepAliveInterval = KeepAliveInterval;
+        socket.Options.KeepAliveTimeout = KeepAliveTimeout;
         if (apiKey is not null) socket.Options.SetRequestHeader(ClientSettings.ApiKeyHeader, apiKey);
         using var timer = new CancellationTokenSource(timeout, time);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);

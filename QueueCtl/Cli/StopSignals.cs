@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace QueueCtl.Cli;
 
 /// <summary>
-/// A token that fires on the first Ctrl+C (SIGINT) or SIGTERM, so a command stops on its own terms (watch exits 0,
+/// A token that fires on the first Ctrl+C (SIGINT), SIGTERM, SIGHUP or SIGQUIT, so a command stops on its own terms (watch exits 0,
 /// the orchestrator stops its children in order). A second Ctrl+C is left to the runtime and ends the process at once,
 /// the way out of a stop that hangs.
 /// </summary>
@@ -18,6 +18,9 @@ internal sealed class StopSignals : IDisposable
         [
             PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal),
             PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal),
+            // A closed terminal or ssh session (SIGHUP) and Ctrl+\ (SIGQUIT) stop the command the same way.
+            PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnSignal),
+            PosixSignalRegistration.Create(PosixSignal.SIGQUIT, OnSignal),
         ];
     }
 

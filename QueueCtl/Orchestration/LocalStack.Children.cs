@@ -149,8 +149,20 @@ internal sealed partial class LocalStack
             "--bind", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture), "--dir", _settings.RedisDirectory,
             "--appendonly", "yes", "--daemonize", "no", "--protected-mode", "yes", "--logfile", "",
         ];
-        if (password is not null) args = [.. args, "--requirepass", password];
+        // The password goes in a config file only this user can read, never on the command line where ps shows it.
+        if (password is not null) args = [PasswordConfig(password), .. args];
         return StartInfo(executable, args, _settings.RedisDirectory, new Dictionary<string, string>());
+    }
+
+    private string PasswordConfig(string password)
+    {
+        var path = Path.Combine(_settings.RedisDirectory, "queuectl-auth.conf");
+        var quoted = "\"" + password.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using (var writer = new StreamWriter(path, System.Text.Encoding.UTF8, options)) writer.WriteLine($"requirepass {quoted}");
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        return path;
     }
 
     private ProcessStartInfo ApiStartInfo(string dotnet, string assembly)

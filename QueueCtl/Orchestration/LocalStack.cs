@@ -67,7 +67,28 @@ internal sealed partial class LocalStack : IDisposable
             _output.Status("interrupted while starting: stopping what was started");
             return await StopAsync() ? ExitCodes.Ok : ExitCodes.Failure;
         }
+        catch (Exception ex)
+        {
+            // Anything else (a console that went away, a process that could not be started): nothing is left running.
+            await TryReportAsync($"queuectl: the stack could not start: {ex.Message}");
+            await StopAsync();
+            return ExitCodes.Failure;
+        }
 
+        try
+        {
+            return await RunStartedAsync(cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            await TryReportAsync($"queuectl: {ex.Message}: stopping the stack");
+            await StopAsync();
+            return ExitCodes.Failure;
+        }
+    }
+
+    private async Task<int> RunStartedAsync(CancellationToken cancellationToken)
+    {
         foreach (var child in Children) child.Supervise();
         _output.Status($"stack up: API {_settings.ApiUrl} · {_settings.Workers} worker(s) · Redis {RedactedRedisUrl} · data {_settings.DataDirectory}. Ctrl+C stops it.");
 
@@ -122,11 +143,47 @@ internal sealed partial class LocalStack : IDisposable
         return isClean;
     }
 
+    // 128 + 15: how a process ended by SIGTERM's default action reports.
+    private const int SigtermExitCode = 143;
+
+    private async Task TryReportAsync(string line)
+    {
+        try
+        {
+            await _environment.Error.WriteLineAsync(line);
+        }
+        catch (IOException)
+        {
+            // The error stream is gone too: stopping the children matters more than saying why.
+        }
+    }
+
+    // One child's stop never keeps the others from being stopped: a failure here is reported, and Dispose kills what is left.
     private async Task<bool> StopOneAsync(SupervisedProcess child, TimeSpan grace)
+    {
+        try
+        {
+            return await StopOneCoreAsync(child, grace);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            await TryReportAsync($"queuectl: stopping {child.Name} failed ({ex.Message}); it is killed");
+            return false;
+        }
+    }
+
+    private async Task<bool> StopOneCoreAsync(SupervisedProcess child, TimeSpan grace)
     {
         var wasRunning = !child.HasExited;
         var code = await child.StopAsync(grace);
         if (!wasRunning || code is null) return true;
+        if (code == SigtermExitCode)
+        {
+            // The default action of the SIGTERM we sent: the child was still starting and had not taken the signal
+            // over yet (the .NET hosts and Redis handle it once up), so it had no work to finish or hand back.
+            _output.Status($"{child.Name} stopped by SIGTERM while still starting");
+            return true;
+        }
         _output.Status($"{child.Name} stopped (exit code {code})");
         if (code == 0) return true;
         await _environment.Error.WriteLineAsync($"queuectl: {child.Name} exited with code {code} when asked to stop. Its last output:{Environment.NewLine}{child.Tail}");
@@ -141,7 +198,7 @@ internal sealed partial class LocalStack : IDisposable
         string ending;
         try
         {
-            var client = QueueApiClient.Create(new QueueClientOptions { BaseAddress = _settings.ApiUrl, ApiKey = _settings.AdminApiKey });
+            using var client = QueueApiClient.Create(new QueueClientOptions { BaseAddress = _settings.ApiUrl, ApiKey = _settings.AdminApiKey });
             files.EchoStatus = false;
             var code = await WatchView.RunAsync(client, _timings.MonitorInterval, _environment, cancellationToken);
             if (cancellationToken.IsCancellationRequested) return;

@@ -78,8 +78,13 @@ internal sealed record RedisAddress(string Url, string Host, int Port, string? U
             string.Equals(options.GetValueOrDefault("ssl"), "true", StringComparison.OrdinalIgnoreCase));
     }
 
-    /// <summary>The address without its password, for messages.</summary>
-    public string Redacted => Password is null ? Url : Url.Replace(Password, "***", StringComparison.Ordinal);
+    /// <summary>
+    /// The address without its password, for messages: rebuilt from its parts, since the password may appear
+    /// escaped in the text (<c>%40</c> for <c>@</c>) and a text replacement would miss it.
+    /// </summary>
+    public string Redacted => Password is null
+        ? Url
+        : $"{(IsTls ? "rediss" : "redis")}://{(User is null ? "" : Uri.EscapeDataString(User))}:***@{(Host.Contains(':', StringComparison.Ordinal) && !Host.StartsWith('[') ? $"[{Host}]" : Host)}:{Port}";
 
     /// <inheritdoc/>
     public override string ToString() => Redacted;

@@ -65,7 +65,7 @@ public static class StartCommand
         };
         var api = new Option<string?>("--api") { HelpName = "path", Description = "QueueHttpApi.dll to run (default: env QUEUECTL_API_DLL, else the repository's build output)." };
         var worker = new Option<string?>("--worker") { HelpName = "path", Description = "QueueWorker.dll to run (default: env QUEUECTL_WORKER_DLL, else the repository's build output)." };
-        var adminKey = new Option<string?>("--admin-api-key") { HelpName = "key", Description = "The API's admin key (default: --api-key, else env QUEUE_ADMIN_API_KEY; none: admin endpoints are open)." };
+        var adminKey = new Option<string?>("--admin-api-key") { HelpName = "key", Description = "The API's admin key (default: --api-key, else env QUEUE_ADMIN_API_KEY; none: the API closes its admin endpoints outside Development)." };
         var concurrency = new Option<int?>("--concurrency") { HelpName = "N", Description = "Tasks each worker runs at once, 1 to 64 (default: the worker's, 1)." };
         concurrency.Validators.Add(result => InRange(result, 1, 64));
         var queues = new Option<string?>("--queues") { HelpName = "a,b", Description = "Comma-separated queues each worker serves (default: all it has handlers for)." };
@@ -121,6 +121,9 @@ public static class StartCommand
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+            // The children run in sessions of their own and never see a hangup: a closed terminal must stop them here.
+            using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnSignal);
+            using var sigquit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, OnSignal);
             using var stack = new LocalStack(settings, environment, timings, time);
             return await stack.RunAsync(stop.Token);
 

@@ -204,11 +204,22 @@ internal sealed class SupervisedProcess : IDisposable
         return process;
     }
 
-    /// <summary>Releases the process handle; call after <see cref="StopAsync"/>.</summary>
+    /// <summary>
+    /// Releases the process handle; call after <see cref="StopAsync"/>. A child still running then (a stop that
+    /// threw, or was never reached) is killed, so queuectl never leaves a child behind in its own session.
+    /// </summary>
     public void Dispose()
     {
+        lock (_lock)
+        {
+            _isStopRequested = true;
+            if (_current is { } process)
+            {
+                Signals.KillNow(process);
+                process.Dispose();
+            }
+        }
         _stopping.Dispose();
-        lock (_lock) _current?.Dispose();
     }
 
     private static bool IsStackFrame(string line)

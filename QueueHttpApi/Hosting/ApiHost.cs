@@ -83,7 +83,7 @@ public static class ApiHost
         app.UseStatusCodePages();
         app.UseSerilogRequestLogging();
         app.UseWebSockets();
-        app.MapOpenApi();
+        app.MapOpenApi("/openapi/v1.json"); // one fixed document: any other name is a plain 404 problem, not MapOpenApi's text
         app.MapTaskEndpoints();
         app.MapMonitoringEndpoints();
         app.MapAdminEndpoints();

@@ -34,7 +34,8 @@ internal static class RequestBody
     /// Reads the whole body (at most <paramref name="maxBytes"/>) and parses it as one JSON object.
     /// </summary>
     /// <exception cref="TaskProblemException">415 when it is not JSON; 413 when over the limit; 400 naming
-    /// <c>body</c> when empty, malformed, nested deeper than 16 levels, or not an object.</exception>
+    /// <c>body</c> when empty, malformed, nested deeper than 16 levels, or not an object; 400 naming the field whose
+    /// text is not valid Unicode (<c>body</c> when it is a field name).</exception>
     public static async Task<JsonDocument> ReadJsonObjectAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
     {
         if (!IsJson(request))
@@ -68,7 +69,65 @@ internal static class RequestBody
             document.Dispose();
             throw TaskProblemException.Invalid("body", $"The body must be a JSON object; got {kind}.");
         }
+        try
+        {
+            EnsureText(document.RootElement);
+        }
+        catch (TaskProblemException)
+        {
+            document.Dispose();
+            throw;
+        }
         return document;
+    }
+
+    // The parser takes invalid UTF-8 and unpaired surrogate escapes (\ud800) inside strings as JSON; reading such a
+    // string throws later (a 500). Every name and string is read once here, so the refusal names its top-level field.
+    private static void EnsureText(JsonElement body)
+    {
+        foreach (var property in body.EnumerateObject())
+        {
+            if (!TryName(property, out var name))
+                throw TaskProblemException.Invalid("body", "A field name in the body is not valid text (invalid UTF-8, or an unpaired surrogate escape such as \\ud800).");
+            if (!IsText(property.Value))
+                throw TaskProblemException.Invalid(TaskFieldRules.Shorten(name),
+                    $"'{TaskFieldRules.Shorten(name)}' holds text that is not valid Unicode (invalid UTF-8, or an unpaired surrogate escape such as \\ud800).");
+        }
+    }
+
+    private static bool IsText(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.String => TryString(value),
+        JsonValueKind.Array => value.EnumerateArray().All(IsText),
+        JsonValueKind.Object => value.EnumerateObject().All(p => TryName(p, out _) && IsText(p.Value)),
+        _ => true,
+    };
+
+    private static bool TryString(JsonElement value)
+    {
+        try
+        {
+            _ = value.GetString();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    private static bool TryName(JsonProperty property, out string name)
+    {
+        try
+        {
+            name = property.Name;
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            name = "";
+            return false;
+        }
     }
 
     /// <summary>

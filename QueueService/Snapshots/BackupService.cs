@@ -44,6 +44,7 @@ public sealed partial class BackupService : BackgroundService, IHostedLifecycleS
     private long _lastBackupAtMs = NoBackupYet;
     private readonly string _owner = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}";
     private volatile bool _restoreSettled;
+    private long _lastPeriodicBackupMs;
 
     /// <summary>Creates the service.</summary>
     public BackupService(IQueueStore store, SnapshotDirectory files, IOptions<SnapshotOptions> options, TimeProvider time, ILogger<BackupService> logger)
@@ -205,8 +206,9 @@ public sealed partial class BackupService : BackgroundService, IHostedLifecycleS
     {
         try
         {
-            // The holder renews each period; if it dies, another process takes over after 1.5 periods.
-            if (!await _store.TryLockAsync(LockName, _owner, _options.BackupInterval * 1.5, stoppingToken).ConfigureAwait(false))
+            // The holder renews each period; if it dies, another process takes over after 1.5 periods (plus twice
+            // its last backup's duration, so a backup slower than the period does not let the lock lapse under it).
+            if (!await _store.TryLockAsync(LockName, _owner, LockTtl, stoppingToken).ConfigureAwait(false))
             {
                 _logger.LogDebug("Another process holds the backup lock; skipping this period");
                 return;
@@ -217,8 +219,21 @@ public sealed partial class BackupService : BackgroundService, IHostedLifecycleS
             _logger.LogWarning("Periodic backup skipped: the store is unavailable ({Reason})", ex.Message);
             return;
         }
+        var clock = Stopwatch.StartNew();
         await TryBackupAsync("periodic", stoppingToken).ConfigureAwait(false);
+        Interlocked.Exchange(ref _lastPeriodicBackupMs, clock.ElapsedMilliseconds);
+        try
+        {
+            // Renewed once more as the backup ends: the next period's renewal is then at most one period away.
+            await _store.TryLockAsync(LockName, _owner, LockTtl, stoppingToken).ConfigureAwait(false);
+        }
+        catch (QueueStoreException ex) when (ex.Error == StoreError.Unavailable)
+        {
+            // The next period tries again; until then the lock may lapse and another process take over.
+        }
     }
+
+    private TimeSpan LockTtl => _options.BackupInterval * 1.5 + TimeSpan.FromMilliseconds(2 * Interlocked.Read(ref _lastPeriodicBackupMs));
 
     /// <inheritdoc/>
     public override async Task StopAsync(CancellationToken cancellationToken)

@@ -11,6 +11,13 @@ using StackExchange.Redis;
 // throughput and latency, printed as markdown tables.
 // Starts its own redis-server on a loopback port unless --redis host:port is given.
 var settings = BenchSettings.Parse(args);
+if (settings.Journal)
+{
+    // The journal bench needs no store and no Redis.
+    Console.WriteLine($"# QueueBench — {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, .NET {Environment.Version}, failover journal");
+    JournalBench.Print(await new JournalBench(settings).RunAsync(), settings);
+    return;
+}
 Console.WriteLine($"# QueueBench — {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, " +
                   $".NET {Environment.Version}, {(GCSettings.IsServerGC ? "server" : "workstation")} GC ({GCSettings.LatencyMode}), " + (settings.Http
                       ? $"HTTP API, {string.Join("/", settings.HttpConcurrency)} clients" : settings.Snapshots

@@ -30,7 +30,16 @@ public sealed class RedisAddressTests
         error.Should().NotBeNullOrEmpty();
     }
 
-    [Fact]
-    public void Redacted_HidesThePassword() =>
-        RedisAddress.TryParse("redis://:s3cret@localhost:6379", out _)!.Redacted.Should().Be("redis://:***@localhost:6379");
+    [Theory]
+    [InlineData("redis://:s3cret@localhost:6379", "s3cret", "redis://:***@localhost:6379")]
+    [InlineData("redis://:p%40ss%3Aw%25rd@localhost:6379", "p@ss:w%rd", "redis://:***@localhost:6379")]
+    [InlineData("rediss://app:pw@cache.example:6390/2", "pw", "rediss://app:***@cache.example:6390")]
+    [InlineData("cache:7000,password=pw@x,ssl=true", "pw@x", "rediss://:***@cache:7000")]
+    public void Redacted_HidesThePassword_WhenItIsEscapedOrInEitherSyntax(string text, string password, string expected)
+    {
+        var address = RedisAddress.TryParse(text, out _)!;
+
+        address.Password.Should().Be(password);
+        address.Redacted.Should().Be(expected).And.NotContain(password).And.NotContain("p%40ss");
+    }
 }

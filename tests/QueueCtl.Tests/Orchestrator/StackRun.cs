@@ -27,7 +27,8 @@ internal sealed partial class StackRun : IAsyncDisposable
         RedisStopGrace: TimeSpan.FromSeconds(10),
         MonitorInterval: TimeSpan.FromSeconds(1));
 
-    private static readonly TimeSpan RunPatience = TimeSpan.FromSeconds(45);
+    // Longer than the slowest clean stop of TestTimings (20 + 20 + 10 s), so a slow stop fails as itself, not as a timeout.
+    private static readonly TimeSpan RunPatience = TimeSpan.FromSeconds(90);
 
     private readonly CancellationTokenSource _stop = new();
     private readonly RecordingWriter _out = new();
@@ -39,7 +40,9 @@ internal sealed partial class StackRun : IAsyncDisposable
         Variables = variables;
         DataDirectory = Directory.CreateTempSubdirectory("rq-queuectl-start-").FullName;
         ApiPort = FreePort();
-        RedisPort = FreePort();
+        // Two ports asked for one after the other can come back equal once the first is released.
+        do RedisPort = FreePort();
+        while (RedisPort == ApiPort);
     }
 
     /// <summary>The environment queuectl reads (a copy of the real one unless a test changes it).</summary>

@@ -59,9 +59,12 @@ internal sealed class CtlProcess : IDisposable
     }
 
     /// <summary>Sends SIGINT, as Ctrl+C in a terminal does.</summary>
-    public void Interrupt()
+    public void Interrupt() => Signal(Sigint);
+
+    /// <summary>Sends <paramref name="signal"/> (a Linux signal number: 1 SIGHUP, 2 SIGINT, 3 SIGQUIT, 15 SIGTERM).</summary>
+    public void Signal(int signal)
     {
-        if (Kill(_process.Id, Sigint) != 0) throw new InvalidOperationException($"kill -INT failed: {Marshal.GetLastPInvokeError()}");
+        if (Kill(_process.Id, signal) != 0) throw new InvalidOperationException($"kill -{signal} failed: {Marshal.GetLastPInvokeError()}");
     }
 
     /// <summary>Waits for the exit and returns its code (the output read to its end); fails the test after <paramref name="within"/>.</summary>
