@@ -34,6 +34,17 @@ public sealed partial class FailoverQueueStore
             try
             {
                 await TrySubscribePrimaryEventsAsync(ct).ConfigureAwait(false);
+            }
+            catch (QueueStoreException ex) when (ex.Error == StoreError.Unavailable)
+            {
+                _logger.LogDebug("Failover probe: the event feed still waits for Redis ({Reason})", ex.Message);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            try
+            {
                 if (!_fallback)
                 {
                     _knownEpoch ??= await _primary.GetEpochAsync(ct).ConfigureAwait(false);
@@ -50,8 +61,10 @@ public sealed partial class FailoverQueueStore
             {
                 _logger.LogDebug("Failover probe: Redis still unavailable ({Reason})", ex.Message);
             }
-            catch (Exception ex) when (ex is QueueStoreException or IOException or UnauthorizedAccessException or InvalidOperationException)
+            catch (Exception ex) when (ex is not OperationCanceledException)
             {
+                // Whatever failed (the restore, the journal reset, Redis refusing a script), the probe must live on:
+                // the journal keeps every task and the next tick tries again.
                 _logger.LogError(ex, "The drain into Redis failed ({Reason}); the journal {Journal} keeps every task and the drain is tried again in {Interval}",
                     ex.Message, JournalPath, _options.ProbeInterval);
             }

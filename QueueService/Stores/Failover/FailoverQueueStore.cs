@@ -52,7 +52,8 @@ public sealed partial class FailoverQueueStore(
     private Task? _probe;
     private FailoverJournal? _journal;
     private string? _journalError;
-    private InMemoryQueueStore _memory = new(storeOptions, time);
+    // Replaced by an empty one after each drain; read without a lock by every memory-side call.
+    private volatile InMemoryQueueStore _memory = new(storeOptions, time);
     // 1 while the store runs on memory. Written under _modeLock (transitions), read without it.
     private volatile bool _fallback;
     private readonly Lock _modeLock = new();
@@ -185,7 +186,10 @@ public sealed partial class FailoverQueueStore(
         if (started is not null)
         {
             try { await started.ConfigureAwait(false); }
-            catch (OperationCanceledException) { /* stopped while starting */ }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException or QueueStoreException)
+            {
+                // Stopped while starting, or a start that failed: its callers were told; disposal goes on.
+            }
         }
         if (_probe is { } probe)
         {
