@@ -114,6 +114,26 @@ public sealed class FailoverStoreOutageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task BackupService_LogsASkippedShutdownBackupNotAnError_WhenTheStoreRunsOnMemory()
+    {
+        var store = await _h.OpenStoreAsync();
+        var log = new ListLogger<BackupService>();
+        var folder = Path.Combine(_h.RedisDirectory, "..", "backups");
+        using var backups = new BackupService(store, new SnapshotDirectory(folder, NullLogger<SnapshotDirectory>.Instance, TimeProvider.System),
+            Options.Create(new SnapshotOptions { BackupOnShutdown = true }), TimeProvider.System, log);
+        await backups.StartingAsync(CancellationToken.None);
+        backups.RestoreSettled.Should().BeTrue("Redis answered at start");
+        await _h.StopRedisAsync();
+        await store.EnqueueAsync(Task(1));
+        store.Kind.Should().Be("memory-fallback");
+
+        await backups.StopAsync(CancellationToken.None);
+
+        log.Entries.Should().ContainSingle(e => e.Level == LogLevel.Warning && e.Message.Contains("shutdown backup skipped", StringComparison.Ordinal));
+        log.Entries.Should().NotContain(e => e.Level >= LogLevel.Error);
+    }
+
+    [Fact]
     public async Task EnqueueAsync_AnswersUnavailableNamingTheJournal_WhenTheJournalCannotBeOpened()
     {
         // A journal under a regular file cannot be created.
