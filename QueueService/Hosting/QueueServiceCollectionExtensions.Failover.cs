@@ -55,11 +55,15 @@ public static partial class QueueServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Starts the failover store as the host starts (its first call would otherwise).</summary>
+    /// <summary>
+    /// Starts the failover store as the host starts (its first call would otherwise) and writes Redis's epoch, as
+    /// <see cref="RedisStoreStartup"/> does for a plain Redis store: after the backup service's restore, which runs
+    /// in the host's starting phase and decides by that epoch.
+    /// </summary>
     private sealed class FailoverStoreStartup(IQueueStore store) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken) =>
-            store is FailoverQueueStore failover ? failover.StartAsync(cancellationToken) : Task.CompletedTask;
+            store is FailoverQueueStore failover ? failover.PrepareRedisAsync(cancellationToken) : Task.CompletedTask;
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }

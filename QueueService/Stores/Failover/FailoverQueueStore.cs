@@ -77,7 +77,7 @@ public sealed partial class FailoverQueueStore(
 
     /// <summary>
     /// Opens the journal, replays a non-empty one into memory (the store then starts in <c>memory-fallback</c>),
-    /// learns Redis's epoch (writing one when it has none; Redis down → <c>memory-fallback</c>) and starts the
+    /// reads Redis's epoch (Redis down → <c>memory-fallback</c>; <see cref="PrepareRedisAsync"/> writes one) and starts the
     /// probe. Runs once; later calls (and every store call) wait for that one start. A journal that cannot be
     /// opened is logged at Error: the store then runs on Redis only and answers <see cref="StoreError.Unavailable"/>
     /// while Redis is down.
@@ -115,9 +115,9 @@ public sealed partial class FailoverQueueStore(
         {
             try
             {
-                _knownEpoch = await _primary.EnsureEpochAsync(ct).ConfigureAwait(false);
-                await _primary.CheckServerAsync(ct).ConfigureAwait(false);
-                _logger.LogInformation("Redis store ready, epoch {Epoch}; failover to memory on, journal {Journal}", _knownEpoch, JournalPath);
+                // Read, not written: the backup service's restore may run first (it decides by this very epoch),
+                // so the epoch is written by PrepareRedisAsync as the host starts, after the restore.
+                _knownEpoch = await _primary.GetEpochAsync(ct).ConfigureAwait(false);
             }
             catch (QueueStoreException ex) when (ex.Error == StoreError.Unavailable)
             {
@@ -125,6 +125,28 @@ public sealed partial class FailoverQueueStore(
             }
         }
         _probe = Task.Run(() => ProbeLoopAsync(_stopping.Token), CancellationToken.None);
+    }
+
+    /// <summary>
+    /// What <c>RedisStoreStartup</c> does for a plain Redis store, run as the host starts (after the backup
+    /// service's restore): starts the store, writes Redis's epoch when it has none and warns when its
+    /// <c>maxmemory-policy</c> may evict tasks. Redis down, or the store on memory already: nothing more (never fatal).
+    /// </summary>
+    public async Task PrepareRedisAsync(CancellationToken cancellationToken = default)
+    {
+        await StartAsync(cancellationToken).ConfigureAwait(false);
+        if (_fallback) return;
+        try
+        {
+            var epoch = await _primary.EnsureEpochAsync(cancellationToken).ConfigureAwait(false);
+            _knownEpoch ??= epoch;
+            await _primary.CheckServerAsync(cancellationToken).ConfigureAwait(false);
+            _logger.LogInformation("Redis store ready, epoch {Epoch}; failover to memory on, journal {Journal}", epoch, JournalPath);
+        }
+        catch (QueueStoreException ex) when (ex.Error == StoreError.Unavailable)
+        {
+            EnterFallback(ex.Message);
+        }
     }
 
     /// <summary>Waits for the start (starting it on the first call); refuses a disposed store.</summary>

@@ -191,6 +191,8 @@ public sealed class FailoverStoreDrainTests : IAsyncLifetime
         await Eventually.TrueAsync(_ => System.Threading.Tasks.Task.FromResult(acknowledged.Count >= atSwitch + 200), FailoverStoreHarness.Within, "submissions go on into Redis");
         await stop.CancelAsync();
         await System.Threading.Tasks.Task.WhenAll(submitters);
+        // A call that timed out on a starved machine switches to memory again, and the next probe drains it.
+        await FailoverStoreHarness.WaitForRedisModeAsync(store);
 
         var all = acknowledged.ToList();
         all.Select(a => a.Id).Should().OnlyHaveUniqueItems();
@@ -200,7 +202,7 @@ public sealed class FailoverStoreDrainTests : IAsyncLifetime
         foreach (var (id, _) in all) (await redis.GetAsync(id)).Should().NotBeNull();
         store.JournalCount.Should().Be(0);
         store.Kind.Should().Be("redis");
-        refused.Should().Be(0, "Redis was down or up, never half: nothing needed refusing");
+        refused.Should().Be(0, "whatever Redis did, a submission was accepted into Redis or into memory");
     }
 
     [Fact]

@@ -21,16 +21,22 @@ internal sealed class FailoverStoreHarness : IAsyncDisposable
     private LocalRedisServer? _redis;
     private int _restores;
 
-    private FailoverStoreHarness(string folder, LocalRedisServer redis, ConnectionMultiplexer connection)
+    private FailoverStoreHarness(string folder, LocalRedisServer redis, ConnectionMultiplexer connection, ConnectionMultiplexer checker)
     {
         _folder = folder;
         _redis = redis;
         Port = redis.Port;
         Connection = connection;
+        Checker = checker;
     }
 
     public int Port { get; }
+
+    /// <summary>The failover store's connection: short time-outs, so an outage is noticed in half a second.</summary>
     public ConnectionMultiplexer Connection { get; }
+
+    /// <summary>The test's own connection, with the client's default time-outs: checks must not fail because a shared machine is slow.</summary>
+    public ConnectionMultiplexer Checker { get; }
     public string Namespace { get; } = "failover-" + Guid.NewGuid().ToString("N")[..8];
     public string JournalPath => Path.Combine(_folder, "journal", "journal.rqj");
     public string RedisDirectory => Path.Combine(_folder, "redis");
@@ -41,8 +47,8 @@ internal sealed class FailoverStoreHarness : IAsyncDisposable
     /// <summary>The last store's log.</summary>
     public ListLogger<FailoverQueueStore> Log { get; private set; } = new();
 
-    /// <summary>A plain Redis store on the same namespace: what Redis holds.</summary>
-    public RedisQueueStore Redis => new(Connection, new RedisStoreOptions { Namespace = Namespace }, new QueueStoreOptions());
+    /// <summary>A plain Redis store on the same namespace, over <see cref="Checker"/>: what Redis holds.</summary>
+    public RedisQueueStore Redis => new(Checker, new RedisStoreOptions { Namespace = Namespace }, new QueueStoreOptions());
 
     /// <summary>How often the restore hook ran.</summary>
     public int Restores => Volatile.Read(ref _restores);
@@ -60,14 +66,19 @@ internal sealed class FailoverStoreHarness : IAsyncDisposable
         // Reconnect every 100 ms while Redis is down, so a restart is noticed at once, not after a growing back-off.
         options.ReconnectRetryPolicy = new LinearRetry(100);
         var connection = await ConnectionMultiplexer.ConnectAsync(options);
-        return new FailoverStoreHarness(folder, redis, connection);
+        var checkerOptions = ConfigurationOptions.Parse(redis.ConnectionString);
+        checkerOptions.AbortOnConnectFail = false;
+        checkerOptions.AllowAdmin = true;
+        checkerOptions.ReconnectRetryPolicy = new LinearRetry(100);
+        var checker = await ConnectionMultiplexer.ConnectAsync(checkerOptions);
+        return new FailoverStoreHarness(folder, redis, connection, checker);
     }
 
     /// <summary>Opens a failover store on the journal (a second call is a restart of the API over the same journal) and starts it.</summary>
     public async Task<FailoverQueueStore> OpenStoreAsync(TimeSpan? probe = null)
     {
         Log = new ListLogger<FailoverQueueStore>();
-        var store = new FailoverQueueStore(Redis, JournalPath,
+        var store = new FailoverQueueStore(new RedisQueueStore(Connection, new RedisStoreOptions { Namespace = Namespace }, new QueueStoreOptions()), JournalPath,
             new FailoverOptions { ProbeInterval = probe ?? TimeSpan.FromMilliseconds(50) }, new QueueStoreOptions(), TimeProvider.System, Log,
             async ct =>
             {
@@ -75,14 +86,14 @@ internal sealed class FailoverStoreHarness : IAsyncDisposable
                 await OnRestore(ct);
             });
         _stores.Add(store);
-        await store.StartAsync();
+        await store.PrepareRedisAsync(); // as the host does
         return store;
     }
 
     /// <summary>Stops Redis; with <paramref name="keepData"/> it saves first, so it comes back with its data.</summary>
     public async Task StopRedisAsync(bool keepData = true)
     {
-        if (keepData) await Connection.GetDatabase().ExecuteAsync("SAVE");
+        if (keepData) await Checker.GetDatabase().ExecuteAsync("SAVE");
         await _redis!.DisposeAsync();
         _redis = null;
         if (!keepData) File.Delete(Path.Combine(RedisDirectory, "dump.rdb"));
@@ -97,6 +108,7 @@ internal sealed class FailoverStoreHarness : IAsyncDisposable
             try
             {
                 await Connection.GetDatabase().PingAsync();
+                await Checker.GetDatabase().PingAsync();
                 return true;
             }
             catch (RedisException)
@@ -119,6 +131,7 @@ internal sealed class FailoverStoreHarness : IAsyncDisposable
         foreach (var store in _stores) await store.DisposeAsync();
         if (_redis is not null) await _redis.DisposeAsync();
         await Connection.DisposeAsync();
+        await Checker.DisposeAsync();
         try { Directory.Delete(_folder, recursive: true); }
         catch (IOException) { /* best effort */ }
     }

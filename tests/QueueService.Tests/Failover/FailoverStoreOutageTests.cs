@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using QueueService.Snapshots;
 using QueueService.Stores;
 using QueueService.Stores.Failover;
+using QueueService.Stores.Redis;
 using QueueService.Tasks;
 using QueueService.Tests.Support;
 
@@ -140,7 +141,7 @@ public sealed class FailoverStoreOutageTests : IAsyncLifetime
         var blocker = Path.Combine(_h.RedisDirectory, "not-a-folder");
         await File.WriteAllTextAsync(blocker, "x");
         var log = new ListLogger<FailoverQueueStore>();
-        await using var store = new FailoverQueueStore(_h.Redis, Path.Combine(blocker, "journal.rqj"),
+        await using var store = new FailoverQueueStore(new RedisQueueStore(_h.Connection, new RedisStoreOptions { Namespace = _h.Namespace }, new QueueStoreOptions()), Path.Combine(blocker, "journal.rqj"),
             new FailoverOptions { ProbeInterval = TimeSpan.FromMilliseconds(50) }, new QueueStoreOptions(), TimeProvider.System, log);
         await store.StartAsync();
         log.Entries.Should().Contain(e => e.Level == LogLevel.Error && e.Message.Contains("cannot be opened"));
