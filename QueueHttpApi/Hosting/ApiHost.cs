@@ -57,6 +57,8 @@ public static class ApiHost
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddRedisQueue(builder.Configuration);
+        // Redis mode: submissions go to memory (journalled) while Redis is down, and drain back (docs/failover.md).
+        builder.Services.AddQueueFailover(builder.Configuration);
         // Before anything that changes tasks: it restores first, and stops last (the shutdown backup sees the final state).
         builder.Services.AddQueueSnapshots(builder.Configuration);
         builder.Services.AddQueueMaintenance(builder.Configuration);

@@ -21,7 +21,16 @@ public static class QueueStatsReader
     {
         ArgumentNullException.ThrowIfNull(store);
         var stats = await store.GetStatsAsync(cancellationToken);
-        var workers = await store.ListWorkersAsync(cancellationToken);
+        IReadOnlyList<WorkerInfo> workers;
+        try
+        {
+            workers = await store.ListWorkersAsync(cancellationToken);
+        }
+        catch (QueueStoreException ex) when (ex.Error == StoreError.Unavailable && store.Kind == "memory-fallback")
+        {
+            // The registry lives in Redis, which is down: the figures of the tasks accepted meanwhile still answer.
+            workers = [];
+        }
         var queues = new SortedDictionary<string, QueueStatsView>(StringComparer.Ordinal);
         foreach (var (name, queue) in stats.Queues)
         {

@@ -38,10 +38,11 @@ public sealed class LocalRedisServer : IAsyncDisposable
     /// <param name="dataDirectory">Where its files go; null makes a temp directory that is deleted on dispose.</param>
     /// <param name="startTimeout">How long to wait for PING (default 10 s).</param>
     /// <param name="time">The clock for the start deadline (default: the system clock).</param>
+    /// <param name="port">The port to listen on (a restart on the port of a stopped server); null picks a free one.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <exception cref="InvalidOperationException">redis-server is not on PATH, exits, or does not answer in time; the message says how to fix it.</exception>
     public static async Task<LocalRedisServer> StartAsync(bool persistent = false, string? dataDirectory = null,
-        TimeSpan? startTimeout = null, TimeProvider? time = null, CancellationToken cancellationToken = default)
+        TimeSpan? startTimeout = null, TimeProvider? time = null, int? port = null, CancellationToken cancellationToken = default)
     {
         time ??= TimeProvider.System;
         var executable = QueueEnvironment.FindExecutable("redis-server") ?? throw new InvalidOperationException(
@@ -55,12 +56,12 @@ public sealed class LocalRedisServer : IAsyncDisposable
         // A free port can be taken between probing and binding; try a few.
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            var port = FreeLoopbackPort();
-            var process = Start(executable, port, directory, persistent);
+            var listenPort = port ?? FreeLoopbackPort();
+            var process = Start(executable, listenPort, directory, persistent);
             try
             {
-                await WaitForPingAsync(process, port, deadline, time, cancellationToken).ConfigureAwait(false);
-                return new LocalRedisServer(process, port, directory, deleteDirectory);
+                await WaitForPingAsync(process, listenPort, deadline, time, cancellationToken).ConfigureAwait(false);
+                return new LocalRedisServer(process, listenPort, directory, deleteDirectory);
             }
             catch (InvalidOperationException ex)
             {

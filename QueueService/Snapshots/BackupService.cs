@@ -112,7 +112,15 @@ public sealed partial class BackupService : BackgroundService, IHostedLifecycleS
 
     /// <summary>Restores the newest valid snapshot when the store lost its state (see the class remarks).</summary>
     /// <exception cref="QueueStoreException">The store could not be read or written (<see cref="StoreError.Unavailable"/>): try again later.</exception>
-    public async Task<RestoreResult> RestoreIfNeededAsync(CancellationToken cancellationToken = default)
+    public Task<RestoreResult> RestoreIfNeededAsync(CancellationToken cancellationToken = default) =>
+        RestoreIfNeededAsync(_store, cancellationToken);
+
+    /// <summary>
+    /// The same restore into <paramref name="target"/>: the failover store restores Redis itself (while it still
+    /// runs on memory) when Redis came back without its state, before it drains (docs/failover.md).
+    /// </summary>
+    /// <exception cref="QueueStoreException">The store could not be read or written (<see cref="StoreError.Unavailable"/>): try again later.</exception>
+    internal async Task<RestoreResult> RestoreIfNeededAsync(IQueueStore target, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         var newest = _files.ReadNewestValid(cancellationToken);
@@ -120,21 +128,21 @@ public sealed partial class BackupService : BackgroundService, IHostedLifecycleS
         {
             _restoreSettled = true;
             _logger.LogInformation("No valid snapshot in {Directory} ({Rejected} refused): the {Store} store starts with what it holds",
-                _files.DirectoryPath, newest.Rejected.Count, _store.Kind);
+                _files.DirectoryPath, newest.Rejected.Count, target.Kind);
             return new RestoreResult(RestoreOutcome.NoSnapshot, null, 0, 0, 0, clock.ElapsedMilliseconds);
         }
         var (snapshot, file) = (newest.Snapshot, newest.Path);
-        var epoch = await _store.GetEpochAsync(cancellationToken).ConfigureAwait(false);
-        if (_store.Kind != "memory" && epoch is not null && epoch == snapshot.Epoch)
+        var epoch = await target.GetEpochAsync(cancellationToken).ConfigureAwait(false);
+        if (target.Kind != "memory" && epoch is not null && epoch == snapshot.Epoch)
         {
             _restoreSettled = true;
             _logger.LogInformation("The {Store} store still holds epoch {Epoch} of snapshot {File}: it is authoritative, nothing restored",
-                _store.Kind, epoch, file);
+                target.Kind, epoch, file);
             return new RestoreResult(RestoreOutcome.StoreAuthoritative, file, 0, 0, 0, clock.ElapsedMilliseconds);
         }
-        var imported = await _store.ImportAsync(snapshot, cancellationToken).ConfigureAwait(false);
+        var imported = await target.ImportAsync(snapshot, cancellationToken).ConfigureAwait(false);
         _restoreSettled = true;
-        LogRestore(file, snapshot.Tasks.Count, imported.Imported, imported.Skipped, imported.Requeued, _store.Kind,
+        LogRestore(file, snapshot.Tasks.Count, imported.Imported, imported.Skipped, imported.Requeued, target.Kind,
             epoch ?? "none", snapshot.Epoch, clock.ElapsedMilliseconds);
         return new RestoreResult(RestoreOutcome.Restored, file, imported.Imported, imported.Skipped, imported.Requeued, clock.ElapsedMilliseconds);
     }
@@ -246,6 +254,11 @@ public sealed partial class BackupService : BackgroundService, IHostedLifecycleS
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+        }
+        catch (QueueStoreException ex) when (ex.Error == StoreError.Unavailable)
+        {
+            // Redis is down (or the failover store runs on memory, whose journal is the durable copy): a skip, not a fault.
+            _logger.LogWarning("The {Reason} backup skipped: the store is unavailable ({Message}); older snapshots are untouched", reason, ex.Message);
         }
         catch (Exception ex) when (ex is QueueStoreException or IOException or UnauthorizedAccessException)
         {

@@ -20,20 +20,29 @@ public sealed class StoreHealthCheck(IQueueStore store, TimeProvider time) : IHe
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var data = new Dictionary<string, object> { ["store"] = store.Kind };
+        // The fallback answers from memory; the epoch is Redis's and is refused meanwhile (docs/failover.md).
+        if (store.Kind == "memory-fallback") return Fallback(data);
         try
         {
             await store.GetEpochAsync(cancellationToken).WaitAsync(Timeout, time, cancellationToken);
         }
         catch (QueueStoreException ex)
         {
+            // This very read may have switched the failover store to memory.
+            if (store.Kind == "memory-fallback")
+            {
+                data["store"] = store.Kind;
+                return Fallback(data);
+            }
             return HealthCheckResult.Unhealthy($"The {store.Kind} store cannot be reached: {ex.Message}", data: data);
         }
         catch (TimeoutException)
         {
             return HealthCheckResult.Unhealthy($"The {store.Kind} store did not answer within {Timeout.TotalSeconds:0} s.", data: data);
         }
-        return store.Kind == "memory-fallback"
-            ? HealthCheckResult.Degraded("Redis is unreachable: tasks are accepted into memory (and written to disk) until it returns.", data: data)
-            : HealthCheckResult.Healthy($"The {store.Kind} store answers.", data);
+        return HealthCheckResult.Healthy($"The {store.Kind} store answers.", data);
     }
+
+    private static HealthCheckResult Fallback(Dictionary<string, object> data) =>
+        HealthCheckResult.Degraded("Redis is unreachable: tasks are accepted into memory (and written to disk) until it returns.", data: data);
 }

@@ -26,10 +26,18 @@ internal static class ApiStores
         _ => throw new ArgumentOutOfRangeException(nameof(store), store, "memory or redis"),
     };
 
-    /// <summary>The Redis mode pointed at a loopback port nothing listens on, with short client time-outs.</summary>
-    public static ApiFactory Unreachable(IReadOnlyDictionary<string, string?>? settings = null) =>
-        ApiFactory.OnRedis($"127.0.0.1:{ClosedPort()},connectTimeout=300,asyncTimeout=500,syncTimeout=500,connectRetry=0",
-            RedisServerFixture.UniqueNamespace(), settings: Quiet(settings));
+    /// <summary>
+    /// The Redis mode pointed at a loopback port nothing listens on, with short client time-outs, and the failover
+    /// to memory off: these facts are about the plain Redis store being unreachable (tests/QueueHttpApi.Tests/Failover
+    /// covers the failover).
+    /// </summary>
+    public static ApiFactory Unreachable(IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        var all = Quiet(settings);
+        all.TryAdd("Queue:Failover:Enabled", "false");
+        return ApiFactory.OnRedis($"127.0.0.1:{ClosedPort()},connectTimeout=300,asyncTimeout=500,syncTimeout=500,connectRetry=0",
+            RedisServerFixture.UniqueNamespace(), settings: all);
+    }
 
     private static Dictionary<string, string?> Quiet(IReadOnlyDictionary<string, string?>? settings)
     {

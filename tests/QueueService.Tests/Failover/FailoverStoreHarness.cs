@@ -1,0 +1,138 @@
+using QueueService.Hosting;
+using QueueService.Stores;
+using QueueService.Stores.Failover;
+using QueueService.Stores.Redis;
+using QueueService.Tests.Support;
+using StackExchange.Redis;
+
+namespace QueueService.Tests.Failover;
+
+/// <summary>
+/// A failover store over a redis-server of its own that a test stops and starts again on the same port
+/// (with its data, or empty), a client with short timeouts (an outage is noticed in half a second), and
+/// a journal in a temp folder. Everything is stopped and deleted on dispose.
+/// </summary>
+internal sealed class FailoverStoreHarness : IAsyncDisposable
+{
+    public static readonly TimeSpan Within = TimeSpan.FromSeconds(20);
+
+    private readonly string _folder;
+    private readonly List<FailoverQueueStore> _stores = [];
+    private LocalRedisServer? _redis;
+    private int _restores;
+
+    private FailoverStoreHarness(string folder, LocalRedisServer redis, ConnectionMultiplexer connection, ConnectionMultiplexer checker)
+    {
+        _folder = folder;
+        _redis = redis;
+        Port = redis.Port;
+        Connection = connection;
+        Checker = checker;
+    }
+
+    public int Port { get; }
+
+    /// <summary>The failover store's connection: short time-outs, so an outage is noticed in half a second.</summary>
+    public ConnectionMultiplexer Connection { get; }
+
+    /// <summary>The test's own connection, with the client's default time-outs: checks must not fail because a shared machine is slow.</summary>
+    public ConnectionMultiplexer Checker { get; }
+    public string Namespace { get; } = "failover-" + Guid.NewGuid().ToString("N")[..8];
+    public string JournalPath => Path.Combine(_folder, "journal", "journal.rqj");
+    public string RedisDirectory => Path.Combine(_folder, "redis");
+
+    /// <summary>The first store (see <see cref="OpenStoreAsync"/>).</summary>
+    public FailoverQueueStore Store => _stores[0];
+
+    /// <summary>The last store's log.</summary>
+    public ListLogger<FailoverQueueStore> Log { get; private set; } = new();
+
+    /// <summary>A plain Redis store on the same namespace, over <see cref="Checker"/>: what Redis holds.</summary>
+    public RedisQueueStore Redis => new(Checker, new RedisStoreOptions { Namespace = Namespace }, new QueueStoreOptions());
+
+    /// <summary>How often the restore hook ran.</summary>
+    public int Restores => Volatile.Read(ref _restores);
+
+    /// <summary>What the restore hook does (default nothing but count).</summary>
+    public Func<CancellationToken, Task> OnRestore { get; set; } = _ => Task.CompletedTask;
+
+    public static async Task<FailoverStoreHarness> StartAsync()
+    {
+        var folder = Directory.CreateTempSubdirectory("rq-failover-").FullName;
+        var redis = await LocalRedisServer.StartAsync(dataDirectory: Path.Combine(folder, "redis"));
+        var options = ConfigurationOptions.Parse($"{redis.ConnectionString},connectTimeout=300,asyncTimeout=500,syncTimeout=500");
+        options.AbortOnConnectFail = false;
+        options.AllowAdmin = true; // SAVE before a stop that keeps the data
+        // Reconnect every 100 ms while Redis is down, so a restart is noticed at once, not after a growing back-off.
+        options.ReconnectRetryPolicy = new LinearRetry(100);
+        var connection = await ConnectionMultiplexer.ConnectAsync(options);
+        var checkerOptions = ConfigurationOptions.Parse(redis.ConnectionString);
+        checkerOptions.AbortOnConnectFail = false;
+        checkerOptions.AllowAdmin = true;
+        checkerOptions.ReconnectRetryPolicy = new LinearRetry(100);
+        var checker = await ConnectionMultiplexer.ConnectAsync(checkerOptions);
+        return new FailoverStoreHarness(folder, redis, connection, checker);
+    }
+
+    /// <summary>Opens a failover store on the journal (a second call is a restart of the API over the same journal) and starts it.</summary>
+    public async Task<FailoverQueueStore> OpenStoreAsync(TimeSpan? probe = null)
+    {
+        Log = new ListLogger<FailoverQueueStore>();
+        var store = new FailoverQueueStore(new RedisQueueStore(Connection, new RedisStoreOptions { Namespace = Namespace }, new QueueStoreOptions()), JournalPath,
+            new FailoverOptions { ProbeInterval = probe ?? TimeSpan.FromMilliseconds(50) }, new QueueStoreOptions(), TimeProvider.System, Log,
+            async ct =>
+            {
+                Interlocked.Increment(ref _restores);
+                await OnRestore(ct);
+            });
+        _stores.Add(store);
+        await store.PrepareRedisAsync(); // as the host does
+        return store;
+    }
+
+    /// <summary>Stops Redis; with <paramref name="keepData"/> it saves first, so it comes back with its data.</summary>
+    public async Task StopRedisAsync(bool keepData = true)
+    {
+        if (keepData) await Checker.GetDatabase().ExecuteAsync("SAVE");
+        await _redis!.DisposeAsync();
+        _redis = null;
+        if (!keepData) File.Delete(Path.Combine(RedisDirectory, "dump.rdb"));
+    }
+
+    /// <summary>Starts Redis again on the same port and waits until the client is connected.</summary>
+    public async Task StartRedisAsync()
+    {
+        _redis = await LocalRedisServer.StartAsync(dataDirectory: RedisDirectory, port: Port);
+        await Eventually.TrueAsync(async _ =>
+        {
+            try
+            {
+                await Connection.GetDatabase().PingAsync();
+                await Checker.GetDatabase().PingAsync();
+                return true;
+            }
+            catch (RedisException)
+            {
+                return false;
+            }
+            catch (TimeoutException)
+            {
+                return false;
+            }
+        }, Within, "the client reconnects to the restarted Redis");
+    }
+
+    /// <summary>Waits until <paramref name="store"/> has drained and runs on Redis.</summary>
+    public static Task WaitForRedisModeAsync(FailoverQueueStore store) =>
+        Eventually.TrueAsync(_ => Task.FromResult(store.Kind == FailoverQueueStore.RedisKind), Within, "the store drains and runs on Redis again");
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var store in _stores) await store.DisposeAsync();
+        if (_redis is not null) await _redis.DisposeAsync();
+        await Connection.DisposeAsync();
+        await Checker.DisposeAsync();
+        try { Directory.Delete(_folder, recursive: true); }
+        catch (IOException) { /* best effort */ }
+    }
+}
