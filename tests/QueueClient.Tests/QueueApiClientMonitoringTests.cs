@@ -57,10 +57,11 @@ public sealed class QueueApiClientMonitoringTests
     [Fact]
     public async Task GetHealth_ReturnsTheUnhealthyReportInsteadOfThrowing_WhenTheApiAnswers503()
     {
-        // The Redis mode pointed at a loopback port nobody listens on: the store check fails and /health is 503.
+        // The Redis mode pointed at a loopback port nobody listens on, without the failover to memory (which would make
+        // it Degraded): the store check fails and /health is 503.
         using var api = ClientTestSupport.Start(ApiFactory.OnRedis(
             $"127.0.0.1:{ClientTestSupport.ClosedPort()},connectTimeout=300,asyncTimeout=500,syncTimeout=500,connectRetry=0",
-            RedisServerFixture.UniqueNamespace(), settings: ClientTestSupport.Quiet(null)));
+            RedisServerFixture.UniqueNamespace(), settings: ClientTestSupport.Quiet(new Dictionary<string, string?> { ["Queue:Failover:Enabled"] = "false" })));
         using var client = ClientTestSupport.ClientOf(api);
 
         var health = await client.GetHealthAsync();

@@ -8,6 +8,9 @@ namespace QueueHttpApi.Tests.Fuzz;
 // What every answer must be, and what the store must hold at the end.
 internal sealed partial class ApiFuzzer
 {
+    // The smallest limit in play (the payload's 1 MiB, the fuzz host's 1 MiB upload limit).
+    private const int OversizeBody = 1024 * 1024;
+
     /// <summary>
     /// Checks one answer: never a 5xx (but Kestrel's body-less 505 to an unknown HTTP version); a 4xx with a body is a
     /// problem (<c>application/problem+json</c> whose <c>status</c> is the answer's); the status the model predicts; a
@@ -19,6 +22,10 @@ internal sealed partial class ApiFuzzer
         var status = response.Status;
         if (status == 0)
         {
+            // A body over a limit may be answered (413) before it is all read, and the server then closes the
+            // connection: a client still sending sees a reset instead of the answer (RFC 9112 §9.6). Seen in CI for a
+            // 2 MiB body under load. Nothing else may go unanswered.
+            if (request.Body is { Length: > OversizeBody }) return;
             Fail(step, transport, ["no answer: the connection closed or timed out"], description, response);
             return;
         }

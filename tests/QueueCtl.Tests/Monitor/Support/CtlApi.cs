@@ -30,10 +30,13 @@ internal sealed class CtlApi : IDisposable
     public static CtlApi Start(IReadOnlyDictionary<string, string?>? settings = null, int embeddedWorkers = 0) =>
         new(ApiFactory.Embedded(embeddedWorkers, Quiet(settings)));
 
-    /// <summary>The Redis mode on a loopback port nothing listens on: the store is unreachable, /health is Unhealthy.</summary>
+    /// <summary>
+    /// The Redis mode on a loopback port nothing listens on, without the failover to memory (which would answer from
+    /// memory, Degraded): the store is unreachable, /health is Unhealthy.
+    /// </summary>
     public static CtlApi WithUnreachableStore() =>
         new(ApiFactory.OnRedis($"127.0.0.1:{ClosedPort()},connectTimeout=300,asyncTimeout=500,syncTimeout=500,connectRetry=0",
-            QueueService.Tests.Fixtures.RedisServerFixture.UniqueNamespace(), settings: Quiet(null)));
+            QueueService.Tests.Fixtures.RedisServerFixture.UniqueNamespace(), settings: Quiet(new Dictionary<string, string?> { ["Queue:Failover:Enabled"] = "false" })));
 
     /// <summary>Runs queuectl with <c>--url</c> pointing here, then <paramref name="args"/>.</summary>
     public Task<CtlResult> RunAsync(params string[] args) => Ctl.RunAsync([.. args, "--url", Url]);
