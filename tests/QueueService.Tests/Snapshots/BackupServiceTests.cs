@@ -44,8 +44,10 @@ public sealed class BackupServiceTests(RedisServerFixture redis) : IClassFixture
     {
         // What FLUSHALL does to this namespace, without touching the other tests sharing the server.
         var server = redis.Connection.GetServers()[0];
-        var keys = server.Keys(pattern: store.KeyPrefix + "*").ToArray();
-        await redis.Connection.GetDatabase().KeyDeleteAsync(keys);
+        // Async SCAN: the synchronous one blocks a pool thread and timed out once in CI with the shared server busy.
+        var keys = new List<StackExchange.Redis.RedisKey>();
+        await foreach (var key in server.KeysAsync(pattern: store.KeyPrefix + "*", pageSize: 1000)) keys.Add(key);
+        await redis.Connection.GetDatabase().KeyDeleteAsync([.. keys]);
     }
 
     [Fact]
