@@ -211,8 +211,10 @@ public sealed class BackupServiceTests(RedisServerFixture redis) : IClassFixture
         await FillAsync(store, 3);
         using var folderA = new TempFolder();
         using var folderB = new TempFolder();
-        using var a = NewService(store, interval: TimeSpan.FromSeconds(1), folder: folderA.Path);
-        using var b = NewService(store, interval: TimeSpan.FromSeconds(1), folder: folderB.Path);
+        // 2 s, not 1: the lock lives 1.5 periods past each renewal, and on a loaded 2-core CI machine a 1 s period's
+        // timer ran late enough once for the lock to lapse and the other service to write a periodic backup too.
+        using var a = NewService(store, interval: TimeSpan.FromSeconds(2), folder: folderA.Path);
+        using var b = NewService(store, interval: TimeSpan.FromSeconds(2), folder: folderB.Path);
         foreach (var service in new[] { a, b })
         {
             await service.StartingAsync(CancellationToken.None);
