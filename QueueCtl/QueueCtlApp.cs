@@ -30,7 +30,8 @@ public static class QueueCtlApp
             foreach (var error in UsageErrors(parsed)) await environment.Error.WriteLineAsync($"queuectl: {error}");
             return ExitCodes.Usage;
         }
-        using var signals = cancellationToken.CanBeCanceled ? null : new StopSignals();
+        // start holds every later signal too: a second Ctrl+C must not end queuectl while it stops its children.
+        using var signals = cancellationToken.CanBeCanceled ? null : new StopSignals(holdRepeats: parsed.CommandResult.Command.Name == "start");
         var configuration = new InvocationConfiguration
         {
             // Signals are ours (StopSignals): System.CommandLine's own handler would end the process after a fixed timeout.

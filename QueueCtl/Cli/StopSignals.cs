@@ -5,15 +5,19 @@ namespace QueueCtl.Cli;
 /// <summary>
 /// A token that fires on the first Ctrl+C (SIGINT), SIGTERM, SIGHUP or SIGQUIT, so a command stops on its own terms (watch exits 0,
 /// the orchestrator stops its children in order). A second Ctrl+C is left to the runtime and ends the process at once,
-/// the way out of a stop that hangs.
+/// the way out of a stop that hangs — unless <c>holdRepeats</c> is set (<c>queuectl start</c>: a second Ctrl+C must not
+/// end queuectl and orphan the children it is stopping in order).
 /// </summary>
 internal sealed class StopSignals : IDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly PosixSignalRegistration[] _registrations;
 
-    public StopSignals()
+    private readonly bool _holdRepeats;
+
+    public StopSignals(bool holdRepeats = false)
     {
+        _holdRepeats = holdRepeats;
         _registrations =
         [
             PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal),
@@ -35,7 +39,7 @@ internal sealed class StopSignals : IDisposable
 
     private void OnSignal(PosixSignalContext context)
     {
-        if (_stop.IsCancellationRequested) return;
+        if (_stop.IsCancellationRequested && !_holdRepeats) return;
         context.Cancel = true;
         _stop.Cancel();
     }

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
-using System.Runtime.InteropServices;
 
 namespace QueueCtl.Orchestration;
 
@@ -115,24 +114,10 @@ public static class StartCommand
                 parsed.GetValue(concurrency),
                 parsed.GetValue(queues),
                 parsed.GetValue(prefix) ?? "worker");
-            // QueueCtlApp's StopSignals turns the first SIGINT/SIGTERM into the token, and leaves a second Ctrl+C to the
-            // runtime (exit 130). Here every signal is taken, so a second Ctrl+C cannot end queuectl and orphan the
-            // children while they are being stopped in order.
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-            // The children run in sessions of their own and never see a hangup: a closed terminal must stop them here.
-            using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnSignal);
-            using var sigquit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, OnSignal);
+            // The signals (SIGINT, SIGTERM, SIGHUP, SIGQUIT) reach this token through QueueCtlApp's StopSignals, which for
+            // start also holds every later one, so a second Ctrl+C cannot orphan children being stopped in order.
             using var stack = new LocalStack(settings, environment, timings, time);
-            return await stack.RunAsync(stop.Token);
-
-            void OnSignal(PosixSignalContext context)
-            {
-                // Every signal is ours to handle: a second Ctrl+C must not kill queuectl while children still run.
-                context.Cancel = true;
-                stop.Cancel();
-            }
+            return await stack.RunAsync(cancellationToken);
         });
         return command;
     }
