@@ -148,7 +148,7 @@ public interface IQueueStore
     /// applied, in the order the changes were made; a refused change publishes none. Every transition
     /// publishes (enqueue, lease, progress, complete, fail, release, confirm-cancel, cancel, retry,
     /// promote, reap; a lease that promotes due tasks publishes their <c>queued</c> events before its
-    /// <c>started</c> ones); heartbeats, purges and restores (<see cref="ImportAsync"/>) publish none.
+    /// <c>started</c> ones); heartbeats, purges and restores (<see cref="ImportAsync(Snapshots.StoreSnapshot, CancellationToken)"/>) publish none.
     /// Redis: the script that makes a change publishes its events on the namespace's events channel, so a
     /// subscriber sees the changes every process makes; memory: an in-process broadcast.
     /// Delivery is at most once: events published while the subscription's connection is down are lost
@@ -212,6 +212,25 @@ public interface IQueueStore
     /// </summary>
     /// <exception cref="QueueStoreException"><see cref="StoreError.Invalid"/> for a task the store could not hold (an unknown status, a bad queue name, an empty id; field <c>tasks</c>, the message names the task); nothing of that step is stored.</exception>
     Task<Snapshots.ImportResult> ImportAsync(Snapshots.StoreSnapshot snapshot, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// <see cref="ImportAsync(Snapshots.StoreSnapshot, CancellationToken)"/> with <paramref name="options"/>:
+    /// <see cref="Snapshots.ImportOptions.HoldLeasesFor"/> brings processing tasks back under their lease
+    /// instead of queued (<see cref="Snapshots.ImportResult.Requeued"/> then counts none of them).
+    /// </summary>
+    /// <exception cref="QueueStoreException">As the plain import; also <see cref="StoreError.Invalid"/> (field <c>options</c>) for a hold that is not within (0, 1 h].</exception>
+    Task<Snapshots.ImportResult> ImportAsync(Snapshots.StoreSnapshot snapshot, Snapshots.ImportOptions options, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The leases the store holds for <paramref name="workerId"/>: every <c>processing</c> task whose lease
+    /// names that worker, expired or not (a lease the reaper has not reclaimed yet can still be renewed).
+    /// A worker compares them with the tasks it runs after an outage: a lease it holds but does not run
+    /// (brought back by a restore, or left by an earlier process with the same id) is one whose outcome it
+    /// recorded before Redis lost it, or one to hand back. Cost: O(processing tasks), not O(queue depth).
+    /// </summary>
+    /// <returns>The leases, ordered by task id (ordinal); empty when the worker holds none.</returns>
+    /// <exception cref="QueueStoreException"><see cref="StoreError.Invalid"/> (field <c>workerId</c>) for a null or blank id.</exception>
+    Task<IReadOnlyList<TaskLease>> ListLeasesAsync(string workerId, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Takes the named lock for <paramref name="owner"/>, or renews it when <paramref name="owner"/> holds

@@ -37,4 +37,10 @@ public sealed record TaskEvent
     public string? Error { get; init; }
     /// <summary>When a scheduled task becomes due, on scheduled events and retries after a failure.</summary>
     public DateTimeOffset? ScheduledFor { get; init; }
+    /// <summary>
+    /// The lease token, on <c>started</c> events only. Internal to the service: the API's redo log keeps it,
+    /// so a restore after Redis lost its data can give the task back to the worker running it; it is never
+    /// sent to clients (the API's event messages do not carry it).
+    /// </summary>
+    public long? LeaseToken { get; init; }
 }

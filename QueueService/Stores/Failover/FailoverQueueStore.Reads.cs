@@ -188,6 +188,14 @@ public sealed partial class FailoverQueueStore
         RedisOnlyAsync("a restore goes into Redis", store => store.ImportAsync(snapshot, cancellationToken), cancellationToken);
 
     /// <inheritdoc/>
+    public Task<ImportResult> ImportAsync(StoreSnapshot snapshot, ImportOptions options, CancellationToken cancellationToken = default) =>
+        RedisOnlyAsync("a restore goes into Redis", store => store.ImportAsync(snapshot, options, cancellationToken), cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<TaskLease>> ListLeasesAsync(string workerId, CancellationToken cancellationToken = default) =>
+        RedisOnlyAsync("leases live in Redis", store => store.ListLeasesAsync(workerId, cancellationToken), cancellationToken);
+
+    /// <inheritdoc/>
     /// <remarks>In memory-fallback → <see cref="StoreError.Unavailable"/>: the lock elects the backup writer, and backups are skipped.</remarks>
     public Task<bool> TryLockAsync(string name, string owner, TimeSpan ttl, CancellationToken cancellationToken = default) =>
         RedisOnlyAsync(BackupsSkipped, store => store.TryLockAsync(name, owner, ttl, cancellationToken), cancellationToken);

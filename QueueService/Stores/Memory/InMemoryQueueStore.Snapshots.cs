@@ -61,9 +61,15 @@ public sealed partial class InMemoryQueueStore
     }
 
     /// <inheritdoc/>
-    public async Task<ImportResult> ImportAsync(StoreSnapshot snapshot, CancellationToken cancellationToken = default)
+    public Task<ImportResult> ImportAsync(StoreSnapshot snapshot, CancellationToken cancellationToken = default) =>
+        ImportAsync(snapshot, ImportOptions.Default, cancellationToken);
+
+    /// <inheritdoc/>
+    public async Task<ImportResult> ImportAsync(StoreSnapshot snapshot, ImportOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.HoldLeasesFor is not null) throw new NotSupportedException("Holding leases on import is being built (issue 8).");
         int imported = 0, skipped = 0, requeued = 0;
         lock (_gate)
         {
@@ -152,4 +158,8 @@ public sealed partial class InMemoryQueueStore
         stored.ErrorHistory.AddRange(t.Errors.Select(e => e.ToEntry()));
         return stored;
     }
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<TaskLease>> ListLeasesAsync(string workerId, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("ListLeasesAsync is being built (issue 8).");
 }

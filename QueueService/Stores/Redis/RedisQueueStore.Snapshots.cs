@@ -54,9 +54,15 @@ public sealed partial class RedisQueueStore
     }
 
     /// <inheritdoc/>
-    public async Task<ImportResult> ImportAsync(StoreSnapshot snapshot, CancellationToken cancellationToken = default)
+    public Task<ImportResult> ImportAsync(StoreSnapshot snapshot, CancellationToken cancellationToken = default) =>
+        ImportAsync(snapshot, ImportOptions.Default, cancellationToken);
+
+    /// <inheritdoc/>
+    public async Task<ImportResult> ImportAsync(StoreSnapshot snapshot, ImportOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.HoldLeasesFor is not null) throw new NotSupportedException("Holding leases on import is being built (issue 8).");
         var meta = new List<RedisValue> { snapshot.Epoch ?? "", snapshot.Sequence, 0 };
         var queues = 0;
         foreach (var q in snapshot.Queues.Where(q => TaskLimits.IsValidQueueName(q.Type)))
@@ -190,4 +196,8 @@ public sealed partial class RedisQueueStore
         }
         return [.. byType.Values];
     }
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<TaskLease>> ListLeasesAsync(string workerId, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("ListLeasesAsync is being built (issue 8).");
 }
