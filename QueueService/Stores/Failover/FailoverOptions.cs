@@ -32,4 +32,15 @@ public sealed class FailoverOptions
     /// <summary>How often Redis is probed while the store runs on memory; default 1 s.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
     public TimeSpan ProbeInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The folder of the redo log (what Redis was told since the snapshot before the newest one); default <c>failover/redo</c> under the backup directory.</summary>
+    public string? RedoPath { get; set; }
+
+    /// <summary>How long a lease a restore into Redis brings back lasts (the worker renews it with its next heartbeat); default 30 s, the worker's default lease.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan RestoredLeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long the reaper reclaims no lease after the store switched back from memory-fallback to Redis, so a worker whose lease ran out during the outage renews it first; default 15 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan ReapGraceAfterOutage { get; set; } = TimeSpan.FromSeconds(15);
 }

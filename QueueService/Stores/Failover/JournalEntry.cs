@@ -11,6 +11,8 @@ public enum JournalEntryKind
     Cancelled = 2,
     /// <summary>A task accepted during the outage was retried by hand.</summary>
     Retried = 3,
+    /// <summary>A worker leased the task (redo log only): <see cref="JournalEntry.Attempt"/>, <see cref="JournalEntry.WorkerId"/> and <see cref="JournalEntry.LeaseToken"/> set.</summary>
+    Started = 4,
 }
 
 /// <summary>
@@ -21,4 +23,9 @@ public enum JournalEntryKind
 /// <param name="TaskId">The task.</param>
 /// <param name="At">When the store accepted it (the task's creation time for <see cref="JournalEntryKind.Enqueued"/>).</param>
 /// <param name="Task">The task as submitted, for <see cref="JournalEntryKind.Enqueued"/> (its <see cref="NewTask.Id"/> set; a delay as <see cref="NewTask.RunAt"/>); null otherwise.</param>
-public sealed record JournalEntry(JournalEntryKind Kind, string TaskId, DateTimeOffset At, NewTask? Task = null);
+/// <param name="Attempt">The attempt a <see cref="JournalEntryKind.Started"/> entry began (1-based); null otherwise.</param>
+/// <param name="WorkerId">The worker that holds the lease of a <see cref="JournalEntryKind.Started"/> entry; null otherwise.</param>
+/// <param name="LeaseToken">The lease token of a <see cref="JournalEntryKind.Started"/> entry; null otherwise.</param>
+/// <remarks>The same entries make up the <see cref="RedoLog"/>, which records what Redis was told (see docs/failover.md).</remarks>
+public sealed record JournalEntry(JournalEntryKind Kind, string TaskId, DateTimeOffset At, NewTask? Task = null,
+    int? Attempt = null, string? WorkerId = null, long? LeaseToken = null);

@@ -22,6 +22,12 @@ public sealed class JournalRecord
     [Key(3)] public short AtOffsetMinutes { get; set; }
     /// <summary>The task as submitted, for an enqueue; null otherwise.</summary>
     [Key(4)] public JournalTask? Task { get; set; }
+    /// <summary>The attempt a Started entry began; null otherwise (and in files written before Started existed).</summary>
+    [Key(5)] public int? Attempt { get; set; }
+    /// <summary>The worker of a Started entry; null otherwise.</summary>
+    [Key(6)] public string? WorkerId { get; set; }
+    /// <summary>The lease token of a Started entry; null otherwise.</summary>
+    [Key(7)] public long? LeaseToken { get; set; }
 }
 
 /// <summary>A <see cref="NewTask"/> in a journal record: every field but the delay, which the caller turned into <see cref="RunAtUtcTicks"/>.</summary>
@@ -61,7 +67,7 @@ internal static class JournalCodec
     {
         ArgumentNullException.ThrowIfNull(entry);
         if (!Enum.IsDefined(entry.Kind))
-            throw new ArgumentException($"Journal entry kind {(int)entry.Kind} is not one of Enqueued, Cancelled, Retried.", nameof(entry));
+            throw new ArgumentException($"Journal entry kind {(int)entry.Kind} is not one of Enqueued, Cancelled, Retried, Started.", nameof(entry));
         if (string.IsNullOrEmpty(entry.TaskId))
             throw new ArgumentException("A journal entry names its task: TaskId is empty.", nameof(entry));
         var record = new JournalRecord
@@ -70,7 +76,12 @@ internal static class JournalCodec
             TaskId = entry.TaskId,
             AtUtcTicks = entry.At.UtcTicks,
             AtOffsetMinutes = (short)entry.At.Offset.TotalMinutes,
+            Attempt = entry.Attempt,
+            WorkerId = entry.WorkerId,
+            LeaseToken = entry.LeaseToken,
         };
+        if (entry.Kind == JournalEntryKind.Started && (entry.Attempt is not > 0 || string.IsNullOrEmpty(entry.WorkerId) || entry.LeaseToken is null))
+            throw new ArgumentException($"The Started entry of task {entry.TaskId} needs its attempt (1 or more), worker id and lease token.", nameof(entry));
         if (entry.Kind == JournalEntryKind.Enqueued && entry.Task is null)
             throw new ArgumentException($"The Enqueued entry of task {entry.TaskId} carries no task.", nameof(entry));
         if (entry.Task is { } task)
@@ -120,7 +131,8 @@ internal static class JournalCodec
                 RunAt = t.RunAtUtcTicks is { } ticks ? ToTime(ticks, t.RunAtOffsetMinutes) : null,
             }
             : null;
-        return new JournalEntry((JournalEntryKind)record.Kind, record.TaskId, ToTime(record.AtUtcTicks, record.AtOffsetMinutes), task);
+        return new JournalEntry((JournalEntryKind)record.Kind, record.TaskId, ToTime(record.AtUtcTicks, record.AtOffsetMinutes), task,
+            record.Attempt, record.WorkerId, record.LeaseToken);
     }
 
     private static string? Check(JournalRecord record)
@@ -130,6 +142,8 @@ internal static class JournalCodec
         if (string.IsNullOrEmpty(record.TaskId)) return "the task id is empty";
         if (!IsTime(record.AtUtcTicks, record.AtOffsetMinutes)) return "the entry's time is out of range";
         if (record.Kind == (int)JournalEntryKind.Enqueued && record.Task is null) return "an Enqueued entry without its task";
+        if (record.Kind == (int)JournalEntryKind.Started && (record.Attempt is not > 0 || string.IsNullOrEmpty(record.WorkerId) || record.LeaseToken is null))
+            return "a Started entry without its attempt, worker or lease token";
         if (record.Task is { } task)
         {
             if (task.Type is null || task.PayloadJson is null) return "the task lacks its type or payload";
