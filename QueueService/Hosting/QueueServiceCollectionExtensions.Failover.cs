@@ -22,7 +22,8 @@ public static partial class QueueServiceCollectionExtensions
     /// back into it when it answers, restoring the newest snapshot first when Redis came back without its state
     /// (<see cref="BackupService"/>, when backups are registered and enabled). <see cref="FailoverOptions"/> from
     /// <c>Queue:Failover</c>, validated at start; a hosted service starts the store (journal replay, probe) as the
-    /// host starts. The in-memory store, and a disabled failover, are left as they are. For the API only:
+    /// host starts. The failover store records what Redis accepted in a <see cref="RedoLog"/> (<see cref="FailoverOptions.RedoPath"/>),
+    /// registered as the backup service's <see cref="IRestoreLog"/>. The in-memory store, and a disabled failover, are left as they are. For the API only:
     /// workers talk to Redis directly and pause while it is down.
     /// </summary>
     /// <exception cref="InvalidOperationException">No store is registered yet.</exception>
@@ -33,6 +34,16 @@ public static partial class QueueServiceCollectionExtensions
             .Bind(configuration.GetSection(FailoverOptions.Section))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        // The redo log (docs/failover.md, "Redis back empty"): opened with the store; the container disposes it after the store.
+        services.TryAddSingleton(sp =>
+        {
+            var failover = sp.GetRequiredService<IOptions<FailoverOptions>>().Value;
+            return RedoLog.Open(RedoFolder(failover, sp.GetService<IOptions<SnapshotOptions>>()?.Value), failover,
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<RedoLog>>());
+        });
+        // What the backup service's restore merges: the redo log where the store is a failover store, nothing otherwise.
+        services.TryAddSingleton<IRestoreLog>(sp =>
+            sp.GetRequiredService<IQueueStore>() is FailoverQueueStore { RedoLog: { } redo } ? redo : EmptyRestoreLog.Instance);
         var plain = services.LastOrDefault(d => d.ServiceType == typeof(IQueueStore))?.ImplementationFactory
             ?? throw new InvalidOperationException("AddQueueFailover wraps the store of AddRedisQueue: call AddRedisQueue first.");
         services.Replace(ServiceDescriptor.Singleton<IQueueStore>(sp =>
@@ -49,11 +60,16 @@ public static partial class QueueServiceCollectionExtensions
                 {
                     if (snapshots is { Enabled: true } && sp.GetService<BackupService>() is { } backups)
                         await backups.RestoreIfNeededAsync(redis, ct).ConfigureAwait(false);
-                });
+                },
+                sp.GetRequiredService<RedoLog>());
         }));
         services.AddHostedService<FailoverStoreStartup>();
         return services;
     }
+
+    /// <summary>The redo log's folder: <see cref="FailoverOptions.RedoPath"/>, else <c>failover/redo</c> under the backup directory.</summary>
+    private static string RedoFolder(FailoverOptions failover, SnapshotOptions? snapshots) =>
+        failover.RedoPath ?? Path.Combine(snapshots?.Directory ?? new SnapshotOptions().Directory, "failover", "redo");
 
     /// <summary>
     /// Starts the failover store as the host starts (its first call would otherwise) and writes Redis's epoch, as

@@ -35,6 +35,7 @@ public sealed partial class BackupService : BackgroundService, IHostedLifecycleS
     private readonly SnapshotOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<BackupService> _logger;
+    private readonly IRestoreLog? _restoreLog;
     // Never disposed: a host disposed while its shutdown backup still runs (a test host stopped twice)
     // must not turn the backup's release into an ObjectDisposedException. It holds no wait handle.
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
@@ -47,8 +48,17 @@ public sealed partial class BackupService : BackgroundService, IHostedLifecycleS
     private long _lastPeriodicBackupMs;
 
     /// <summary>Creates the service.</summary>
-    public BackupService(IQueueStore store, SnapshotDirectory files, IOptions<SnapshotOptions> options, TimeProvider time, ILogger<BackupService> logger)
+    /// <param name="store">The store backed up and restored.</param>
+    /// <param name="files">The snapshot folder.</param>
+    /// <param name="options">Backup period, retention, shutdown backup.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="logger">Backups and restores.</param>
+    /// <param name="restoreLog">What a restore merges into the snapshot (the API's redo log), told when each backup starts and is
+    /// written so it keeps two generations; null when the host has none (a restore then imports the snapshot alone).</param>
+    public BackupService(IQueueStore store, SnapshotDirectory files, IOptions<SnapshotOptions> options, TimeProvider time, ILogger<BackupService> logger,
+        IRestoreLog? restoreLog = null)
     {
+        _restoreLog = restoreLog;
         _store = store;
         _files = files;
         _options = options.Value;
@@ -76,11 +86,14 @@ public sealed partial class BackupService : BackgroundService, IHostedLifecycleS
         {
             var clock = Stopwatch.StartNew();
             var reading = new Stopwatch();
+            // What happens from now on may or may not be in this snapshot: the redo log starts a segment here.
+            _restoreLog?.BackupStarting();
             // Each page is encoded and written before the next is read, so the store is free between pages
             // and the snapshot is never held whole. Off the caller's thread (a request, the host): the file
             // writes are synchronous.
             var written = await Task.Run(() => _files.WriteAsync(Timed(_store.ExportPagesAsync(cancellationToken), reading), cancellationToken),
                 cancellationToken).ConfigureAwait(false);
+            _restoreLog?.BackupWritten();
             var result = new BackupResult(written.Path, written.Tasks, written.Bytes, clock.ElapsedMilliseconds);
             var exportMs = reading.ElapsedMilliseconds;
             Volatile.Write(ref _lastBackupAtMs, _time.GetUtcNow().ToUnixTimeMilliseconds());
@@ -140,11 +153,61 @@ public sealed partial class BackupService : BackgroundService, IHostedLifecycleS
                 target.Kind, epoch, file);
             return new RestoreResult(RestoreOutcome.StoreAuthoritative, file, 0, 0, 0, clock.ElapsedMilliseconds);
         }
-        var imported = await target.ImportAsync(snapshot, cancellationToken).ConfigureAwait(false);
+        var log = await ReadRestoreLogAsync(cancellationToken).ConfigureAwait(false);
+        var plan = RedoMerge.Build(snapshot, log, _time.GetUtcNow());
+        // Leases are held only in Redis (its workers may still run them) and only with a log to merge: without one the
+        // restore is the plain one it always was. A memory store's workers died with the process: its tasks come back queued.
+        var hold = log.Count > 0 && target.Kind == "redis" ? _restoreLog!.RestoredLeaseDuration : (TimeSpan?)null;
+        var imported = hold is { } duration
+            ? await target.ImportAsync(plan.Snapshot, new ImportOptions { HoldLeasesFor = duration }, cancellationToken).ConfigureAwait(false)
+            : await target.ImportAsync(plan.Snapshot, cancellationToken).ConfigureAwait(false);
+        var (applied, refused) = await ApplyChangesAsync(target, plan.Changes, cancellationToken).ConfigureAwait(false);
         _restoreSettled = true;
+        var leasesHeld = hold is null ? 0 : plan.Leased;
         LogRestore(file, snapshot.Tasks.Count, imported.Imported, imported.Skipped, imported.Requeued, target.Kind,
-            epoch ?? "none", snapshot.Epoch, clock.ElapsedMilliseconds);
-        return new RestoreResult(RestoreOutcome.Restored, file, imported.Imported, imported.Skipped, imported.Requeued, clock.ElapsedMilliseconds);
+            epoch ?? "none", snapshot.Epoch, log.Count, plan.EnqueuedRestored, leasesHeld, applied, refused, clock.ElapsedMilliseconds);
+        return new RestoreResult(RestoreOutcome.Restored, file, imported.Imported, imported.Skipped, imported.Requeued, clock.ElapsedMilliseconds)
+        {
+            EnqueuedFromLog = plan.EnqueuedRestored,
+            LeasesHeld = leasesHeld,
+            ChangesApplied = applied,
+        };
+    }
+
+    /// <summary>The restore log's entries; a log that cannot be read is logged (Error) and the snapshot is restored alone.</summary>
+    private async Task<IReadOnlyList<Stores.Failover.JournalEntry>> ReadRestoreLogAsync(CancellationToken ct)
+    {
+        if (_restoreLog is null) return [];
+        try
+        {
+            return await _restoreLog.ReadAllAsync(ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            _logger.LogError(ex, "The redo log cannot be read; the snapshot is restored without the changes made since it");
+            return [];
+        }
+    }
+
+    /// <summary>Applies the logged cancels and retries in order; a refusal (already applied, or refused when made) is skipped.</summary>
+    private async Task<(int Applied, int Refused)> ApplyChangesAsync(IQueueStore target, IReadOnlyList<Stores.Failover.JournalEntry> changes, CancellationToken ct)
+    {
+        int applied = 0, refused = 0;
+        foreach (var change in changes)
+        {
+            try
+            {
+                if (change.Kind == Stores.Failover.JournalEntryKind.Cancelled) await target.CancelAsync(change.TaskId, ct).ConfigureAwait(false);
+                else await target.RetryAsync(change.TaskId, ct).ConfigureAwait(false);
+                applied++;
+            }
+            catch (QueueStoreException ex) when (ex.Error is StoreError.IllegalTransition or StoreError.NotFound or StoreError.Invalid)
+            {
+                refused++;
+                _logger.LogDebug("Restore: the logged {Change} of task {TaskId} was not applied ({Reason})", change.Kind, change.TaskId, ex.Message);
+            }
+        }
+        return (applied, refused);
     }
 
     /// <inheritdoc/>
@@ -276,8 +339,10 @@ public sealed partial class BackupService : BackgroundService, IHostedLifecycleS
     [LoggerMessage(Level = LogLevel.Information, Message = "Backup ({Reason}) written to {File}: {Tasks} tasks, {Bytes} bytes, reading the store {ExportMs} ms, total {DurationMs} ms")]
     private partial void LogBackup(string reason, string file, int tasks, long bytes, long exportMs, long durationMs);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Restored snapshot {File} ({Tasks} tasks): {Imported} imported, {Skipped} already present, {Requeued} running ones queued again, into the {Store} store (its epoch {StoreEpoch}, the snapshot's {SnapshotEpoch}) in {DurationMs} ms")]
-    private partial void LogRestore(string file, int tasks, int imported, int skipped, int requeued, string store, string storeEpoch, string snapshotEpoch, long durationMs);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Restored snapshot {File} ({Tasks} tasks): {Imported} imported, {Skipped} already present, {Requeued} running ones queued again, into the {Store} store (its epoch {StoreEpoch}, the snapshot's {SnapshotEpoch}); "
+        + "from the redo log ({LogEntries} entries): {EnqueuedRestored} tasks enqueued since the snapshot restored, {LeasesHeld} leases held for their workers, {ChangesApplied} cancels and retries applied ({ChangesRefused} refused); in {DurationMs} ms")]
+    private partial void LogRestore(string file, int tasks, int imported, int skipped, int requeued, string store, string storeEpoch, string snapshotEpoch,
+        int logEntries, int enqueuedRestored, int leasesHeld, int changesApplied, int changesRefused, long durationMs);
 }
 
 /// <summary>What a backup wrote.</summary>
@@ -299,4 +364,14 @@ public enum RestoreOutcome
 }
 
 /// <summary>What the start-up restore did.</summary>
-public sealed record RestoreResult(RestoreOutcome Outcome, string? File, int Imported, int Skipped, int Requeued, long DurationMs);
+public sealed record RestoreResult(RestoreOutcome Outcome, string? File, int Imported, int Skipped, int Requeued, long DurationMs)
+{
+    /// <summary>Tasks the redo log held that the snapshot lacked (enqueued since it), restored with it.</summary>
+    public int EnqueuedFromLog { get; init; }
+
+    /// <summary>Tasks restored processing under the lease the redo log recorded for them (a restore into Redis only).</summary>
+    public int LeasesHeld { get; init; }
+
+    /// <summary>The redo log's cancels and retries applied after the import.</summary>
+    public int ChangesApplied { get; init; }
+}

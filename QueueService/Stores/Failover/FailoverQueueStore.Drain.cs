@@ -104,12 +104,16 @@ public sealed partial class FailoverQueueStore
         {
             passes++;
             await DrainPassAsync(memory, tally, ct).ConfigureAwait(false);
+            // What the drain moved into Redis goes to the redo log before the journal lets go of it.
+            _redo?.Append(tally.Moved);
             // Emptied while the gate is closed: nothing can be journalled between the last pass and the reset.
             if (_journal is { } journal) await journal.ResetAsync(ct).ConfigureAwait(false);
             var outage = _time.GetUtcNow() - _fallbackSince;
             lock (_modeLock)
             {
                 _fallback = false;
+                Volatile.Write(ref _reapPausedUntilMs, (_time.GetUtcNow() + _options.ReapGraceAfterOutage).ToUnixTimeMilliseconds());
+                _reapPauseLogged = 0;
             }
             _memory = new InMemoryQueueStore(_storeOptions, _time);
             Interlocked.Increment(ref _drains);
@@ -137,8 +141,10 @@ public sealed partial class FailoverQueueStore
             foreach (var fresh in page.Tasks.Where(t => !tally.InRedis.ContainsKey(t.Id)).Chunk(DrainBatch))
             {
                 var results = await _primary.EnqueueBatchAsync(fresh.Select(ToNewTask).ToList(), ct).ConfigureAwait(false);
+                var now = _time.GetUtcNow();
                 for (var i = 0; i < results.Count; i++)
                 {
+                    tally.Moved.Add(new JournalEntry(JournalEntryKind.Enqueued, fresh[i].Id, results[i].Created ? results[i].CreatedAt : now, ToNewTask(fresh[i])));
                     tally.InRedis[fresh[i].Id] = results[i].Status;
                     if (results[i].Created) tally.Created++;
                     else tally.Present++;
@@ -153,6 +159,7 @@ public sealed partial class FailoverQueueStore
                 if (inMemory == QueueTaskStatus.Cancelled && TaskTransitions.IsAllowed(TaskOperation.Cancel, inRedis))
                 {
                     await IgnoreRefusalAsync(() => _primary.CancelAsync(task.Id, ct)).ConfigureAwait(false);
+                    tally.Moved.Add(new JournalEntry(JournalEntryKind.Cancelled, task.Id, _time.GetUtcNow()));
                     tally.InRedis[task.Id] = QueueTaskStatus.Cancelled;
                     tally.Cancelled++;
                     changed++;
@@ -160,6 +167,7 @@ public sealed partial class FailoverQueueStore
                 else if (inMemory is QueueTaskStatus.Queued or QueueTaskStatus.Scheduled && inRedis == QueueTaskStatus.Cancelled)
                 {
                     await IgnoreRefusalAsync(() => _primary.RetryAsync(task.Id, ct)).ConfigureAwait(false);
+                    tally.Moved.Add(new JournalEntry(JournalEntryKind.Retried, task.Id, _time.GetUtcNow()));
                     tally.InRedis[task.Id] = QueueTaskStatus.Queued;
                     tally.Retried++;
                     changed++;
@@ -196,6 +204,8 @@ public sealed partial class FailoverQueueStore
     private sealed class DrainTally
     {
         public Dictionary<string, QueueTaskStatus> InRedis { get; } = new(StringComparer.Ordinal);
+        /// <summary>What the drain told Redis, for the redo log.</summary>
+        public List<JournalEntry> Moved { get; } = [];
         public int Tasks { get; set; }
         public int Created { get; set; }
         public int Present { get; set; }

@@ -1,4 +1,5 @@
 using QueueService.Stores.Memory;
+using QueueService.Tasks;
 
 namespace QueueService.Stores.Failover;
 
@@ -52,16 +53,19 @@ public sealed partial class FailoverQueueStore
         return _events.Subscribe(capacity);
     }
 
-    /// <summary>Subscribes to Redis's events once someone listens and it is not done yet.</summary>
+    /// <summary>
+    /// Subscribes to Redis's events when it is not done yet and someone listens, or always with a redo log (it records
+    /// the <c>started</c> events, so a restore can give a task back to the worker running it). The probe calls it every tick.
+    /// </summary>
     private async Task TrySubscribePrimaryEventsAsync(CancellationToken ct)
     {
-        if (!Volatile.Read(ref _eventsWanted) || Volatile.Read(ref _primaryFeed) is not null) return;
+        if ((_redo is null && !Volatile.Read(ref _eventsWanted)) || Volatile.Read(ref _primaryFeed) is not null) return;
         await _eventsGate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
             if (_primaryFeed is not null) return;
             var feed = await _primary.SubscribeEventsAsync(TaskEventSubscription.MaxCapacity, ct).ConfigureAwait(false);
-            _primaryPump = PumpAsync(feed);
+            _primaryPump = PumpAsync(feed, recordStarts: true);
             Volatile.Write(ref _primaryFeed, feed);
         }
         finally
@@ -90,10 +94,21 @@ public sealed partial class FailoverQueueStore
         }
     }
 
-    private Task PumpAsync(TaskEventSubscription feed) => Task.Run(async () =>
+    private Task PumpAsync(TaskEventSubscription feed, bool recordStarts = false) => Task.Run(async () =>
     {
-        await foreach (var taskEvent in feed.Reader.ReadAllAsync().ConfigureAwait(false)) _events.Publish(taskEvent);
+        await foreach (var taskEvent in feed.Reader.ReadAllAsync().ConfigureAwait(false))
+        {
+            if (recordStarts) RecordStart(taskEvent);
+            _events.Publish(taskEvent);
+        }
     });
+
+    /// <summary>Records a <c>started</c> event of Redis in the redo log (the lease a restore gives back to its worker).</summary>
+    private void RecordStart(TaskEvent taskEvent)
+    {
+        if (_redo is null || taskEvent is not { Kind: TaskEventKind.Started, LeaseToken: { } token, Attempt: { } attempt, WorkerId: { } worker }) return;
+        _redo.Append(new JournalEntry(JournalEntryKind.Started, taskEvent.TaskId, taskEvent.At, Attempt: attempt, WorkerId: worker, LeaseToken: token));
+    }
 
     private async Task DisposeEventsAsync()
     {

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
 using QueueService.Snapshots;
 using QueueService.Tasks;
 
@@ -117,8 +118,23 @@ public sealed partial class FailoverQueueStore
         RedisOnlyAsync(MaintenancePauses, store => store.PromoteDueAsync(maxTasks, cancellationToken), cancellationToken);
 
     /// <inheritdoc/>
-    public Task<IReadOnlyList<ReapedTask>> ReapExpiredAsync(int maxTasks = 1000, CancellationToken cancellationToken = default) =>
-        RedisOnlyAsync(MaintenancePauses, store => store.ReapExpiredAsync(maxTasks, cancellationToken), cancellationToken);
+    /// <remarks>
+    /// For <see cref="FailoverOptions.ReapGraceAfterOutage"/> after the store switched back from memory-fallback to Redis
+    /// nothing is reclaimed (Redis is not asked): a worker whose lease ran out during the outage renews it first.
+    /// </remarks>
+    public async Task<IReadOnlyList<ReapedTask>> ReapExpiredAsync(int maxTasks = 1000, CancellationToken cancellationToken = default)
+    {
+        await EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
+        var pausedUntilMs = Volatile.Read(ref _reapPausedUntilMs);
+        if (!_fallback && _time.GetUtcNow().ToUnixTimeMilliseconds() < pausedUntilMs)
+        {
+            if (Interlocked.Exchange(ref _reapPauseLogged, 1) == 0)
+                _logger.LogInformation("Reclaiming expired leases is paused until {Until} ({Grace} after Redis came back), so workers whose leases ran out during the outage renew them first",
+                    DateTimeOffset.FromUnixTimeMilliseconds(pausedUntilMs), _options.ReapGraceAfterOutage);
+            return [];
+        }
+        return await RedisOnlyAsync(MaintenancePauses, store => store.ReapExpiredAsync(maxTasks, cancellationToken), cancellationToken).ConfigureAwait(false);
+    }
 
     /// <inheritdoc/>
     public Task<long> PurgeFinishedAsync(TimeSpan olderThan, int maxTasks = 10_000, CancellationToken cancellationToken = default) =>

@@ -56,7 +56,9 @@ public sealed partial class FailoverQueueStore
             {
                 try
                 {
-                    return await OnPrimaryAsync(redis => redis.EnqueueBatchAsync(tasks, ct)).ConfigureAwait(false);
+                    var results = await OnPrimaryAsync(redis => redis.EnqueueBatchAsync(tasks, ct)).ConfigureAwait(false);
+                    RecordSubmissions(tasks, results);
+                    return results;
                 }
                 catch (QueueStoreException ex) when (ex.Error == StoreError.Unavailable)
                 {
@@ -94,6 +96,22 @@ public sealed partial class FailoverQueueStore
         }
     }
 
+    /// <summary>Records in the redo log the submissions Redis created (an id it held already was recorded when it was created), before they are acknowledged.</summary>
+    private void RecordSubmissions(NewTask[] tasks, IReadOnlyList<EnqueueResult> results)
+    {
+        if (_redo is null) return;
+        var now = _time.GetUtcNow();
+        var entries = new List<JournalEntry>(results.Count);
+        for (var i = 0; i < results.Count && i < tasks.Length; i++)
+        {
+            if (!results[i].Created) continue;
+            // Redis turned a delay into a run time on its clock; this one is the API's, a few ms later at most.
+            var task = WithRunTime(tasks[i], now) with { Id = results[i].Id };
+            entries.Add(new JournalEntry(JournalEntryKind.Enqueued, results[i].Id, results[i].CreatedAt, task));
+        }
+        _redo.Append(entries);
+    }
+
     /// <summary>A delay becomes a run time on the store's clock, so a replay or a drain later keeps the time the submitter asked for.</summary>
     private static NewTask WithRunTime(NewTask task, DateTimeOffset now) =>
         task.Delay is { } delay
@@ -123,7 +141,9 @@ public sealed partial class FailoverQueueStore
             {
                 try
                 {
-                    return await OnPrimaryAsync(redis => onRedis(redis, ct)).ConfigureAwait(false);
+                    var changed = await OnPrimaryAsync(redis => onRedis(redis, ct)).ConfigureAwait(false);
+                    _redo?.Append(new JournalEntry(kind, taskId, _time.GetUtcNow()));
+                    return changed;
                 }
                 catch (QueueStoreException ex) when (ex.Error == StoreError.Unavailable)
                 {

@@ -26,6 +26,8 @@ namespace QueueService.Stores.Failover;
 /// <param name="logger">Transitions (Warning into memory-fallback, Information back), drains and journal failures.</param>
 /// <param name="restoreIfNeeded">Called before a drain when Redis came back without the epoch it had before the outage
 /// (restarted empty, flushed): restores the newest snapshot into Redis by the backup service's epoch rules. Null: none.</param>
+/// <param name="redoLog">Where what Redis accepted through this store is recorded (submissions, cancels, retries, starts from
+/// Redis's event feed, drained tasks), for a restore after Redis lost its data; not owned. Null: nothing is recorded.</param>
 public sealed partial class FailoverQueueStore(
     RedisQueueStore primary,
     string journalPath,
@@ -33,7 +35,8 @@ public sealed partial class FailoverQueueStore(
     QueueStoreOptions storeOptions,
     TimeProvider time,
     ILogger<FailoverQueueStore> logger,
-    Func<CancellationToken, Task>? restoreIfNeeded = null) : IQueueStore, IAsyncDisposable
+    Func<CancellationToken, Task>? restoreIfNeeded = null,
+    RedoLog? redoLog = null) : IQueueStore, IAsyncDisposable
 {
     /// <summary>The <see cref="Kind"/> while Redis answers.</summary>
     public const string RedisKind = "redis";
@@ -61,6 +64,10 @@ public sealed partial class FailoverQueueStore(
     private volatile string? _knownEpoch;
     private DateTimeOffset _fallbackSince;
     private int _disposed;
+    private readonly RedoLog? _redo = redoLog;
+    // Until when (Unix ms, store clock) the reaper reclaims nothing after a switch back to Redis; one word, read without the lock.
+    private long _reapPausedUntilMs = long.MinValue;
+    private int _reapPauseLogged;
 
     /// <inheritdoc/>
     /// <remarks><c>redis</c> or <c>memory-fallback</c>.</remarks>
@@ -71,6 +78,9 @@ public sealed partial class FailoverQueueStore(
 
     /// <summary>Entries in the journal now (0 when it could not be opened).</summary>
     public long JournalCount => _journal?.Count ?? 0;
+
+    /// <summary>The redo log this store records into; null when none.</summary>
+    public RedoLog? RedoLog => _redo;
 
     /// <summary>How many drains completed since the store started (for tests and logs).</summary>
     public int DrainCount => Volatile.Read(ref _drains);

@@ -233,6 +233,11 @@ public sealed partial class RedoLog : IRestoreLog, IAsyncDisposable
             {
                 continue; // compacted meanwhile: a backup covers it
             }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                _logger.LogError(ex, "Redo log segment {Path} cannot be read ({Reason}); a restore goes on without it", path, ex.Message);
+                continue;
+            }
             entries.AddRange(read.Entries);
             switch (read.Outcome)
             {

@@ -1,0 +1,143 @@
+using QueueService.Stores.Failover;
+using QueueService.Tasks;
+
+namespace QueueService.Snapshots;
+
+/// <summary>
+/// How a restore merges the redo log into the snapshot it restores (docs/failover.md, "The restore merges snapshot and
+/// redo log"): pure, so the rules are tested without a store.
+/// </summary>
+internal static class RedoMerge
+{
+    /// <summary>
+    /// Entries older than the snapshot by more than this are taken as already in it. The log covers two snapshots; an
+    /// Enqueued entry from before the snapshot whose task the snapshot lacks was finished and purged since, and must not come
+    /// back. The margin covers a clock difference between the API (cancel and retry times) and Redis (every other time).
+    /// </summary>
+    public static readonly TimeSpan ClockMargin = TimeSpan.FromSeconds(30);
+
+    /// <summary>What to import, and what to apply after the import.</summary>
+    /// <param name="Snapshot">The snapshot with the log merged in (a copy; the original is untouched).</param>
+    /// <param name="EnqueuedRestored">Tasks from the log's Enqueued entries the snapshot lacked.</param>
+    /// <param name="Leased">Tasks (of the snapshot or the log) made processing under a lease a Started entry recorded.</param>
+    /// <param name="Changes">Cancelled and Retried entries to apply through the store after the import, in log order.</param>
+    public sealed record Plan(StoreSnapshot Snapshot, int EnqueuedRestored, int Leased, IReadOnlyList<JournalEntry> Changes);
+
+    /// <summary>Merges <paramref name="log"/> (oldest first) into <paramref name="snapshot"/>.</summary>
+    /// <param name="snapshot">The snapshot to restore.</param>
+    /// <param name="log">The redo log's entries, oldest first.</param>
+    /// <param name="now">The restore's time: a logged task whose run time is later comes back scheduled.</param>
+    public static Plan Build(StoreSnapshot snapshot, IReadOnlyList<JournalEntry> log, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        ArgumentNullException.ThrowIfNull(log);
+        if (log.Count == 0) return new Plan(snapshot, 0, 0, []);
+        var sinceMs = snapshot.TakenAtMs - (long)ClockMargin.TotalMilliseconds;
+        var inSnapshot = new Dictionary<string, SnapshotTask>(StringComparer.Ordinal);
+        foreach (var task in snapshot.Tasks) inSnapshot.TryAdd(task.Id, task);
+
+        // The latest start of each task: the highest attempt, and of equal attempts the last logged.
+        var starts = new Dictionary<string, JournalEntry>(StringComparer.Ordinal);
+        foreach (var entry in log)
+        {
+            if (entry.Kind != JournalEntryKind.Started) continue;
+            if (!starts.TryGetValue(entry.TaskId, out var known) || entry.Attempt >= known.Attempt) starts[entry.TaskId] = entry;
+        }
+
+        var leased = 0;
+        var tasks = new List<SnapshotTask>(snapshot.Tasks.Count);
+        foreach (var task in snapshot.Tasks)
+        {
+            if (starts.TryGetValue(task.Id, out var start) && IsLaterStart(task, start))
+            {
+                tasks.Add(Leased(task.ShallowCopy(), start));
+                leased++;
+            }
+            else
+            {
+                tasks.Add(task);
+            }
+        }
+
+        var queues = snapshot.Queues.Select(q => new SnapshotQueueStats
+        {
+            Type = q.Type, Completed = q.Completed, Failed = q.Failed, AverageProcessingMs = q.AverageProcessingMs, Enqueued = q.Enqueued,
+        }).ToList();
+        var fresh = new HashSet<string>(StringComparer.Ordinal);
+        var sequence = snapshot.Sequence;
+        foreach (var entry in log)
+        {
+            if (entry is not { Kind: JournalEntryKind.Enqueued, Task: { } submitted } || entry.At.ToUnixTimeMilliseconds() < sinceMs) continue;
+            if (inSnapshot.ContainsKey(entry.TaskId) || !fresh.Add(entry.TaskId)) continue;
+            sequence++;
+            var atMs = entry.At.ToUnixTimeMilliseconds();
+            var task = new SnapshotTask
+            {
+                Id = entry.TaskId,
+                Type = submitted.Type,
+                PayloadJson = submitted.PayloadJson,
+                Priority = submitted.Priority,
+                MaxRetries = submitted.MaxRetries,
+                Seq = sequence,
+                CreatedSeq = sequence,
+                CreatedAtMs = atMs,
+                UpdatedAtMs = atMs,
+                Status = QueueTaskStatus.Queued.ToWire(),
+            };
+            if (starts.TryGetValue(entry.TaskId, out var start))
+            {
+                Leased(task, start);
+                leased++;
+            }
+            else if (submitted.RunAt is { } runAt && runAt > now)
+            {
+                task.Status = QueueTaskStatus.Scheduled.ToWire();
+                task.ScheduledForMs = runAt.ToUnixTimeMilliseconds();
+            }
+            tasks.Add(task);
+            if (queues.Find(q => q.Type == task.Type) is { } stats) stats.Enqueued++;
+            else queues.Add(new SnapshotQueueStats { Type = task.Type, Enqueued = 1 });
+        }
+
+        var changes = new List<JournalEntry>();
+        foreach (var entry in log)
+        {
+            if (entry.Kind is not (JournalEntryKind.Cancelled or JournalEntryKind.Retried)) continue;
+            var atMs = entry.At.ToUnixTimeMilliseconds();
+            if (atMs < sinceMs) continue;
+            // A change the snapshot's copy of the task already shows (it changed later) is not applied again.
+            if (inSnapshot.TryGetValue(entry.TaskId, out var held) && atMs <= held.UpdatedAtMs) continue;
+            changes.Add(entry);
+        }
+
+        var merged = snapshot.ShallowCopy();
+        merged.Tasks = tasks;
+        merged.Queues = queues;
+        merged.Sequence = sequence;
+        return new Plan(merged, fresh.Count, leased, changes);
+    }
+
+    // A start after the snapshot's view of the task: a higher attempt, or the same one under another lease; never over a finished task.
+    private static bool IsLaterStart(SnapshotTask task, JournalEntry start)
+    {
+        if (QueueTaskStatusNames.TryParse(task.Status, out var status) && status is QueueTaskStatus.Completed or QueueTaskStatus.Failed or QueueTaskStatus.Cancelled) return false;
+        return start.Attempt > task.Attempts || (start.Attempt == task.Attempts && start.LeaseToken != task.LeaseToken);
+    }
+
+    private static SnapshotTask Leased(SnapshotTask task, JournalEntry start)
+    {
+        var atMs = start.At.ToUnixTimeMilliseconds();
+        task.Status = QueueTaskStatus.Processing.ToWire();
+        task.Attempts = start.Attempt!.Value;
+        task.WorkerId = start.WorkerId;
+        task.LeaseToken = start.LeaseToken;
+        task.StartedAtMs = atMs;
+        task.UpdatedAtMs = Math.Max(task.UpdatedAtMs, atMs);
+        // The import gives a held lease its fresh expiry; a plain import queues the task again.
+        task.LeaseExpiresAtMs = atMs;
+        task.ScheduledForMs = null;
+        task.CompletedAtMs = null;
+        task.CancelRequested = false;
+        return task;
+    }
+}
