@@ -1,0 +1,178 @@
+using MessagePack;
+using Microsoft.Extensions.Logging;
+using QueueService.Stores.Failover;
+using QueueService.Tasks;
+using QueueService.Tests.Support;
+
+namespace QueueService.Tests.Failover;
+
+/// <summary>The redo log on real files: what it keeps, across restarts, damage, compaction and a failing disk.</summary>
+public sealed class RedoLogTests : IDisposable
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "rq-redo-" + Guid.NewGuid().ToString("N"), "failover", "redo");
+    private readonly ListLogger<RedoLog> _log = new();
+    private readonly List<RedoLog> _opened = [];
+    private static readonly DateTimeOffset At = new DateTimeOffset(2026, 11, 23, 20, 0, 0, TimeSpan.Zero).AddTicks(4321);
+
+    public void Dispose()
+    {
+        foreach (var log in _opened) log.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        var root = Path.GetDirectoryName(Path.GetDirectoryName(_folder))!;
+        if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
+    }
+
+    private RedoLog Open()
+    {
+        var log = RedoLog.Open(_folder, new FailoverOptions(), TimeProvider.System, _log);
+        _opened.Add(log);
+        return log;
+    }
+
+    private static JournalEntry Enqueued(string id, int n = 0) =>
+        new(JournalEntryKind.Enqueued, id, At.AddSeconds(n), new NewTask("alpha", $$"""{"n":{{n}}}""") { Id = id, Priority = n % 100 });
+
+    [Fact]
+    public async Task Append_ReadsBackEveryKindAndFieldInOrder_WhenReadAll()
+    {
+        var log = Open();
+        JournalEntry[] written =
+        [
+            Enqueued("t-1", 1) with { Task = new NewTask("alpha", "{}") { Id = "t-1", Priority = 7, MaxRetries = 2, RunAt = At.AddHours(1) } },
+            new(JournalEntryKind.Started, "t-1", At.AddSeconds(2), Attempt: 1, WorkerId: "worker-a", LeaseToken: 42),
+            new(JournalEntryKind.Cancelled, "t-1", At.AddSeconds(3)),
+            new(JournalEntryKind.Retried, "t-1", At.AddSeconds(4)),
+        ];
+        log.Append(written[0]);
+        log.Append(written[1..]);
+
+        var read = await log.ReadAllAsync();
+
+        read.Should().Equal(written, "records compare by value, the Started fields and the task included");
+        log.AppendedCount.Should().Be(4);
+        log.WriteErrorCount.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task Open_KeepsTheSegmentsAnEarlierProcessLeft_WhenReopenedWithoutAnOrderlyClose()
+    {
+        var first = Open();
+        first.Append(Enqueued("t-1", 1));
+        first.Append(Enqueued("t-2", 2));
+        // Not disposed: a kill -9 leaves the segment as the OS has it (each append is one write, no fsync needed for that).
+
+        var second = Open();
+        second.Append(Enqueued("t-3", 3));
+
+        second.Segments.Should().HaveCount(2, "the restart opens a segment of its own and truncates none");
+        (await second.ReadAllAsync()).Select(e => e.TaskId).Should().Equal("t-1", "t-2", "t-3");
+    }
+
+    [Fact]
+    public async Task ReadAllAsync_UsesTheEntriesBeforeATornTail_WhenASegmentEndsMidRecord()
+    {
+        var first = Open();
+        first.Append([Enqueued("t-1", 1), Enqueued("t-2", 2)]);
+        await first.DisposeAsync();
+        var segment = first.Segments.Single();
+        // A power cut mid-write: a frame promising 200 bytes, and 3 of them.
+        await using (var file = new FileStream(segment, FileMode.Append)) file.Write([200, 0, 0, 0, 1, 2, 3, 4, 9, 9, 9]);
+
+        var second = Open();
+        var read = await second.ReadAllAsync();
+
+        read.Select(e => e.TaskId).Should().Equal("t-1", "t-2");
+        _log.Entries.Should().Contain(e => e.Level == LogLevel.Warning && e.Message.Contains(segment, StringComparison.Ordinal) && e.Message.Contains("cut short", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task BackupWritten_KeepsTheTwoNewestGenerations_WhenBackupsFollowEachOther()
+    {
+        var log = Open();
+        log.Append(Enqueued("before-1"));
+        log.BackupStarting();
+        log.Append(Enqueued("during-1"));
+        log.BackupWritten();
+        (await log.ReadAllAsync()).Select(e => e.TaskId).Should().Equal(["before-1", "during-1"], "the first backup knows no earlier one: nothing is deleted");
+
+        log.BackupStarting();
+        log.Append(Enqueued("during-2"));
+        log.BackupWritten();
+        (await log.ReadAllAsync()).Select(e => e.TaskId).Should().Equal(["during-1", "during-2"],
+            "snapshot 2 is written: what came before snapshot 1 started goes; since snapshot 1 stays, for a restore that falls back to it");
+
+        log.BackupStarting(); // a backup that failed: never written
+        log.Append(Enqueued("during-3"));
+        log.BackupStarting();
+        log.Append(Enqueued("during-4"));
+        log.BackupWritten();
+        (await log.ReadAllAsync()).Select(e => e.TaskId).Should().Equal(["during-2", "during-3", "during-4"],
+            "the failed backup is no generation: everything since snapshot 2, the one before the newest written, stays");
+        log.Segments.Should().HaveCount(3);
+    }
+
+    [Fact]
+    public async Task Append_LogsAnErrorAndReturns_WhenTheWriteFails()
+    {
+        var log = Open();
+        log.Append(Enqueued("t-1", 1));
+        log.InjectWriteFault = _ => true;
+
+        var failing = () => log.Append([Enqueued("t-2", 2), Enqueued("t-3", 3)]);
+
+        failing.Should().NotThrow("the change stands in Redis; the redo log only backs it up");
+        log.Append(Enqueued("t-4", 4));
+        log.WriteErrorCount.Should().Be(3);
+        _log.Entries.Should().ContainSingle(e => e.Level == LogLevel.Error, "one Error for a run of failures, not one per append");
+        log.InjectWriteFault = null;
+        log.Append(Enqueued("t-5", 5));
+        (await log.ReadAllAsync()).Select(e => e.TaskId).Should().Equal(["t-1", "t-5"], "the half-written record was cut back, so what follows it reads");
+        _log.Entries.Should().Contain(e => e.Level == LogLevel.Information && e.Message.Contains("writing again", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Append_LogsAnErrorAndReturns_WhenTheFolderCannotBeWritten()
+    {
+        // A file where the log's folder should be: no segment can be created.
+        Directory.CreateDirectory(Path.GetDirectoryName(_folder)!);
+        await File.WriteAllTextAsync(_folder, "not a folder");
+        var log = Open();
+
+        log.Append(Enqueued("t-1"));
+
+        log.WriteErrorCount.Should().Be(1);
+        _log.Entries.Should().ContainSingle(e => e.Level == LogLevel.Error);
+        File.Delete(_folder);
+        log.Append(Enqueued("t-2"));
+        (await log.ReadAllAsync()).Select(e => e.TaskId).Should().Equal(["t-2"], "the next append creates the segment once the folder can be");
+    }
+
+    [Fact]
+    public void Decode_ReadsARecordWrittenBeforeStartedExisted_WhenItHasOnlyTheFirstFiveKeys()
+    {
+        // The body an earlier build wrote: an array of 5 (kind, id, ticks, offset, task = nil).
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        var writer = new MessagePackWriter(buffer);
+        writer.WriteArrayHeader(5);
+        writer.Write((int)JournalEntryKind.Cancelled);
+        writer.Write("t-1");
+        writer.Write(At.UtcTicks);
+        writer.Write((short)0);
+        writer.WriteNil();
+        writer.Flush();
+
+        var entry = JournalCodec.TryDecode(buffer.WrittenMemory, out var problem);
+
+        problem.Should().BeNull();
+        entry.Should().Be(new JournalEntry(JournalEntryKind.Cancelled, "t-1", At));
+    }
+
+    [Fact]
+    public void Encode_RefusesAStartedEntry_WhenItLacksItsLease()
+    {
+        var entry = new JournalEntry(JournalEntryKind.Started, "t-1", At, Attempt: 1, WorkerId: "w");
+
+        var encode = () => JournalCodec.Encode(entry);
+
+        encode.Should().Throw<ArgumentException>().WithMessage("*attempt*worker*lease token*");
+    }
+}
