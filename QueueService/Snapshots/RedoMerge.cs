@@ -117,11 +117,16 @@ internal static class RedoMerge
         return new Plan(merged, fresh.Count, leased, changes);
     }
 
-    // A start after the snapshot's view of the task: a higher attempt, or the same one under another lease; never over a finished task.
+    // A start after the snapshot's view of the task: a higher attempt, or the same one under another lease while it was processing;
+    // never over a finished task, and never one older than the snapshot's last change of the task (a hand-back or a failure
+    // after it, both stamped by the same Redis clock as the start). A started event's time is the task's update time.
     private static bool IsLaterStart(SnapshotTask task, JournalEntry start)
     {
-        if (QueueTaskStatusNames.TryParse(task.Status, out var status) && status is QueueTaskStatus.Completed or QueueTaskStatus.Failed or QueueTaskStatus.Cancelled) return false;
-        return start.Attempt > task.Attempts || (start.Attempt == task.Attempts && start.LeaseToken != task.LeaseToken);
+        if (!QueueTaskStatusNames.TryParse(task.Status, out var status)
+            || status is QueueTaskStatus.Completed or QueueTaskStatus.Failed or QueueTaskStatus.Cancelled) return false;
+        if (start.At.ToUnixTimeMilliseconds() < task.UpdatedAtMs) return false;
+        return start.Attempt > task.Attempts
+            || (status == QueueTaskStatus.Processing && start.Attempt == task.Attempts && start.LeaseToken != task.LeaseToken);
     }
 
     private static SnapshotTask Leased(SnapshotTask task, JournalEntry start)
