@@ -42,8 +42,9 @@ public static partial class QueueServiceCollectionExtensions
                 sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<RedoLog>>());
         });
         // What the backup service's restore merges: the redo log where the store is a failover store, nothing otherwise.
+        // Through a view the container does not dispose: the RedoLog registration owns the log, and disposes it after the store.
         services.TryAddSingleton<IRestoreLog>(sp =>
-            sp.GetRequiredService<IQueueStore>() is FailoverQueueStore { RedoLog: { } redo } ? redo : EmptyRestoreLog.Instance);
+            sp.GetRequiredService<IQueueStore>() is FailoverQueueStore { RedoLog: { } redo } ? new RestoreLogView(redo) : EmptyRestoreLog.Instance);
         var plain = services.LastOrDefault(d => d.ServiceType == typeof(IQueueStore))?.ImplementationFactory
             ?? throw new InvalidOperationException("AddQueueFailover wraps the store of AddRedisQueue: call AddRedisQueue first.");
         services.Replace(ServiceDescriptor.Singleton<IQueueStore>(sp =>
@@ -70,6 +71,18 @@ public static partial class QueueServiceCollectionExtensions
     /// <summary>The redo log's folder: <see cref="FailoverOptions.RedoPath"/>, else <c>failover/redo</c> under the backup directory.</summary>
     private static string RedoFolder(FailoverOptions failover, SnapshotOptions? snapshots) =>
         failover.RedoPath ?? Path.Combine(snapshots?.Directory ?? new SnapshotOptions().Directory, "failover", "redo");
+
+    /// <summary>The redo log as the backup service sees it, without handing the container a second owner of it.</summary>
+    private sealed class RestoreLogView(RedoLog log) : IRestoreLog
+    {
+        public TimeSpan RestoredLeaseDuration => log.RestoredLeaseDuration;
+
+        public void BackupStarting() => log.BackupStarting();
+
+        public void BackupWritten() => log.BackupWritten();
+
+        public Task<IReadOnlyList<JournalEntry>> ReadAllAsync(CancellationToken cancellationToken = default) => log.ReadAllAsync(cancellationToken);
+    }
 
     /// <summary>
     /// Starts the failover store as the host starts (its first call would otherwise) and writes Redis's epoch, as

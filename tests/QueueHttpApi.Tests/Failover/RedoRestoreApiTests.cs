@@ -50,7 +50,7 @@ public sealed class RedoRestoreApiTests : IAsyncLifetime
             for (var i = 0; i < 3; i++) ids.Add((await client.SubmitRiskAsync($"after the snapshot {i}")).Id);
 
             var restoreLog = api.Services.GetRequiredService<IRestoreLog>();
-            restoreLog.Should().BeOfType<RedoLog>("AddQueueFailover registers the failover store's redo log for the backup service");
+            restoreLog.Should().NotBeSameAs(EmptyRestoreLog.Instance, "AddQueueFailover registers the failover store's redo log for the backup service");
             // The store subscribes to Redis's events on its own (no WebSocket client here); wait until it listens, then a worker leases.
             await Eventually.TrueAsync(async ct => ((string[])(await connection.GetDatabase().ExecuteAsync("PUBSUB", "CHANNELS", "*"))!)
                 .Any(c => c.Contains(_namespace, StringComparison.Ordinal)), Patience, "the API listens to Redis's events");

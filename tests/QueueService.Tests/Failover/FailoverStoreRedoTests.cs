@@ -68,6 +68,19 @@ public sealed class FailoverStoreRedoTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task EnqueueAsync_StillAcceptsTheTask_WhenTheRedoLogCannotBeWritten()
+    {
+        var store = await OpenStoreAsync();
+        store.RedoLog!.InjectWriteFault = _ => true;
+
+        var result = await store.EnqueueAsync(Task(1));
+
+        result.Created.Should().BeTrue("the redo log backs Redis up; it is not the record");
+        (await _h.Redis.GetAsync(result.Id)).Should().NotBeNull();
+        store.RedoLog.WriteErrorCount.Should().Be(1);
+    }
+
+    [Fact]
     public async Task CancelAndRetry_AreRecordedAfterRedisAppliedThem_AndARefusalIsNot()
     {
         var store = await OpenStoreAsync();
