@@ -124,9 +124,10 @@ public sealed class FailoverStoreRedoTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Drain_RecordsTheTasksItMovedIntoRedis_BeforeTheJournalIsEmptied()
+    public async Task Drain_RecordsTheTasksItMovedIntoRedisAndStartsAfterIt_WhenRedisComesBack()
     {
         var store = await OpenStoreAsync();
+        await WaitForFeedAsync();
         await _h.StopRedisAsync();
         var ids = new List<string>();
         for (var i = 0; i < 3; i++) ids.Add((await store.EnqueueAsync(Task(i))).Id);
@@ -140,6 +141,11 @@ public sealed class FailoverStoreRedoTests : IAsyncLifetime
         entries.Select(e => (e.Kind, e.TaskId)).Should().Equal(
             (JournalEntryKind.Enqueued, ids[0]), (JournalEntryKind.Enqueued, ids[1]), (JournalEntryKind.Enqueued, ids[2]), (JournalEntryKind.Cancelled, ids[1]));
         store.JournalCount.Should().Be(0);
+
+        // The event feed is back too: a start after the outage is recorded.
+        var lease = (await _h.Redis.LeaseAsync("worker-2", ["alpha"], 1, TimeSpan.FromMinutes(1))).Single();
+        var after = await WaitForEntriesAsync(store.RedoLog, e => e.Any(x => x.Kind == JournalEntryKind.Started), "a start after the outage reaches the redo log");
+        after.Single(e => e.Kind == JournalEntryKind.Started).LeaseToken.Should().Be(lease.LeaseToken);
     }
 
     [Fact]
