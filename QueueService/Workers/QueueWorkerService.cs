@@ -124,6 +124,7 @@ public sealed partial class QueueWorkerService : BackgroundService
 
             var wanted = Math.Min(Math.Min(freeSlots, _options.LeaseBatchSize ?? freeSlots), MaxLeasePerCall);
             IReadOnlyList<TaskLease> leases;
+            Exception? leaseError = null;
             // Reconciling must not see a lease this call took before it counts as in flight, or it would hand it back.
             await _leaseGate.WaitAsync(stoppingToken).ConfigureAwait(false);
             try
@@ -134,19 +135,25 @@ public sealed partial class QueueWorkerService : BackgroundService
                     .ConfigureAwait(false);
                 foreach (var lease in leases)
                     _state.Started(lease.TaskId);
-                leaseFailures.Succeeded();
             }
             catch (Exception ex)
             {
-                NoteIfUnavailable(ex);
-                leaseFailures.Failed(ex);
-                await Task.Delay(leaseFailures.Backoff(_options.IdlePollInterval, MaxLeaseBackoff), _time, stoppingToken).ConfigureAwait(false);
-                continue;
+                leases = [];
+                leaseError = ex;
             }
             finally
             {
                 _leaseGate.Release();
             }
+            if (leaseError is not null)
+            {
+                // Backing off outside the gate: reconciling must not wait for it.
+                NoteIfUnavailable(leaseError);
+                leaseFailures.Failed(leaseError);
+                await Task.Delay(leaseFailures.Backoff(_options.IdlePollInterval, MaxLeaseBackoff), _time, stoppingToken).ConfigureAwait(false);
+                continue;
+            }
+            leaseFailures.Succeeded();
 
             if (stoppingToken.IsCancellationRequested)
             {
