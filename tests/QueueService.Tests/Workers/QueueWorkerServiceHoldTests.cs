@@ -121,7 +121,7 @@ public sealed class QueueWorkerServiceHoldTests
         await Eventually.TrueAsync(_ => Task.FromResult(calls.Calls.Any(c => c.Error == StoreError.Unavailable)), Within, "the worker notices the outage");
         await redis.StartAgainAsync();
         var imported = await redis.RestoreAsync(snapshot);
-        imported.Requeued.Should().Be(0, "the restore holds the lease rather than queueing the task");
+        imported.Held.Should().Be(1, "the restore holds the lease rather than queueing the task");
 
         var task = await WaitForStatusAsync(redis, id, QueueTaskStatus.Completed, "the worker records its remembered completion again");
         task.ResultJson.Should().Be("\"original\"");
