@@ -19,6 +19,9 @@ internal sealed class FailureStreak(ILogger logger, TimeProvider time, string ac
     /// <summary>How many failures in a row so far.</summary>
     public int Count => _failures;
 
+    /// <summary>How long since the first failure of the streak; zero when none is failing.</summary>
+    public TimeSpan Elapsed => _startedAt is { } startedAt ? time.GetElapsedTime(startedAt) : TimeSpan.Zero;
+
     public void Failed(Exception exception)
     {
         _failures++;
@@ -30,6 +33,9 @@ internal sealed class FailureStreak(ILogger logger, TimeProvider time, string ac
         _startedAt = time.GetTimestamp();
         if (exception is QueueStoreException { Error: StoreError.Unavailable })
             logger.LogWarning(exception, "{Activity} paused: the store is unavailable; {Retry}", activity, retry);
+        else if (exception is QueueStoreException { Error: StoreError.NotFound })
+            logger.LogWarning(exception, "{Activity} paused: the store does not hold the task after an outage (back empty, not yet restored?); {Retry}",
+                activity, retry);
         else
             logger.LogError(exception, "{Activity} failed; {Retry}", activity, retry);
     }

@@ -29,10 +29,12 @@ public sealed partial class QueueWorkerService
     /// Registers at once, then refreshes every <see cref="WorkerOptions.HeartbeatInterval"/> with the tasks in
     /// flight, until <paramref name="stop"/> fires. Never throws: a store failure is logged once per streak and
     /// the next tick tries again (the entry lives three intervals, so one miss does not drop the worker).
+    /// Each tick also reconciles this worker's leases when that is due (<see cref="ReconcileIfDueAsync"/>).
     /// </summary>
     private async Task RunRegistryAsync(IReadOnlyList<string> queues, DateTimeOffset startedAt, CancellationToken stop)
     {
         var failures = new FailureStreak(_logger, _time, $"Registering worker {_options.WorkerId}");
+        var reconcileFailures = new FailureStreak(_logger, _time, $"Reconciling the leases of worker {_options.WorkerId}", "trying again at the next registry tick");
         using var timer = new PeriodicTimer(_options.HeartbeatInterval, _time);
         try
         {
@@ -47,8 +49,10 @@ public sealed partial class QueueWorkerService
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException || !stop.IsCancellationRequested)
                 {
+                    NoteIfUnavailable(ex);
                     failures.Failed(ex);
                 }
+                await ReconcileIfDueAsync(reconcileFailures, stop).ConfigureAwait(false);
             }
             while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false));
         }

@@ -45,7 +45,7 @@ public sealed partial class QueueWorkerService
         if (!_handlers.TryGetValue(lease.Type, out var handler))
         {
             var failure = new TaskFailure($"Worker {lease.WorkerId} has no handler for queue '{lease.Type}'.", IsRetryable: false);
-            return await RecordAsync(lease, "fail", ct => _store.FailAsync(lease, failure, ct), TaskOutcome.Failed).ConfigureAwait(false);
+            return await RecordAsync(lease, HeldOutcome.Failed(failure)).ConfigureAwait(false);
         }
 
         using var userCancel = new CancellationTokenSource();
@@ -154,6 +154,12 @@ public sealed partial class QueueWorkerService
                         lease.TaskId, lease.Type, lease.WorkerId);
                     return;
                 }
+                catch (QueueStoreException ex) when (ex.Error is StoreError.NotFound && IsHeartbeatHoldingOn(failures))
+                {
+                    // After an outage: Redis may be back empty, the restore that brings this lease back still to
+                    // come. Keep the handler running and keep trying, as through the outage itself.
+                    failures.Failed(ex);
+                }
                 catch (QueueStoreException ex) when (ex.Error is StoreError.LeaseNotHeld or StoreError.NotFound)
                 {
                     await leaseLost.CancelAsync().ConfigureAwait(false);
@@ -162,7 +168,8 @@ public sealed partial class QueueWorkerService
                 catch (Exception ex)
                 {
                     // Keep trying: the lease lasts LeaseDuration, several heartbeats; if it runs out meanwhile
-                    // the next heartbeat that gets through answers LeaseNotHeld.
+                    // the next heartbeat that gets through renews it unless the reaper took it (LeaseNotHeld).
+                    NoteIfUnavailable(ex);
                     failures.Failed(ex);
                 }
             }
@@ -177,6 +184,13 @@ public sealed partial class QueueWorkerService
         }
     }
 
+    /// <summary>
+    /// Whether a heartbeat's <see cref="StoreError.NotFound"/> is held on to (as <see cref="IsHoldingOn"/>): after an
+    /// outage, and for at most <see cref="WorkerOptions.OutcomeHoldTime"/> from the first failure of the streak.
+    /// </summary>
+    private bool IsHeartbeatHoldingOn(FailureStreak failures) =>
+        (failures.Count > 0 || WasUnavailableWithin(_options.OutcomeHoldTime)) && failures.Elapsed < _options.OutcomeHoldTime;
+
     private async Task ReportProgressAsync(TaskLease lease, TaskProgress progress, CancellationTokenSource leaseLost, FailureStreak failures,
         CancellationToken cancellationToken)
     {
@@ -186,6 +200,12 @@ public sealed partial class QueueWorkerService
             // A handler may report from several threads; the streak is not thread-safe.
             lock (failures) failures.Succeeded();
         }
+        catch (QueueStoreException ex) when (ex.Error is StoreError.NotFound && IsHoldingOn(failures: 0))
+        {
+            // After an outage the store may be back empty, not yet restored: the heartbeats decide whether the
+            // lease is lost (they hold on as long as recording would); the report is dropped.
+            lock (failures) failures.Failed(ex);
+        }
         catch (QueueStoreException ex) when (ex.Error is StoreError.LeaseNotHeld or StoreError.NotFound)
         {
             await leaseLost.CancelAsync().ConfigureAwait(false);
@@ -194,6 +214,7 @@ public sealed partial class QueueWorkerService
         catch (QueueStoreException ex) when (ex.Error is StoreError.Unavailable)
         {
             // Progress is advisory: an outage must not fail work that is otherwise going well. Logged once per outage.
+            NoteUnavailable();
             lock (failures) failures.Failed(ex);
         }
     }

@@ -35,6 +35,7 @@ public sealed partial class QueueWorkerService : BackgroundService
     // When the host asked to stop (a TimeProvider timestamp): bounds how long outcomes may still be retried.
     private long _stopRequestedAt = NotStopping;
     private CancellationToken _stopping;
+    private readonly RecentOutcomes _recentOutcomes;
 
     /// <summary>Creates the loop. Its <see cref="WorkerMetrics"/> meter comes from <c>meterFactory</c> (the host's), or is its own when that is null.</summary>
     /// <exception cref="InvalidOperationException">Two handlers claim the same queue.</exception>
@@ -49,6 +50,7 @@ public sealed partial class QueueWorkerService : BackgroundService
         _state = state;
         _time = time;
         _logger = logger;
+        _recentOutcomes = new RecentOutcomes(_options.RecentOutcomeRetention, time);
         _handlers = new Dictionary<string, ITaskHandler>(StringComparer.Ordinal);
         foreach (var handler in handlers)
         {
@@ -99,6 +101,8 @@ public sealed partial class QueueWorkerService : BackgroundService
             // Drained: nothing runs any more, so leave the registry (it never throws).
             await registryStop.CancelAsync().ConfigureAwait(false);
             await registry.ConfigureAwait(false);
+            // Outcomes being recorded again after a restore: bounded by the stop as any recording is.
+            await WaitForReconcilingAsync().ConfigureAwait(false);
             await UnregisterAsync().ConfigureAwait(false);
             _logger.LogInformation("Worker {WorkerId} stopped: {Completed} completed, {Failed} failed, {Cancelled} cancelled, {Released} handed back",
                 _options.WorkerId, _state.Completed, _state.Failed, _state.Cancelled, _state.Released);
@@ -120,20 +124,36 @@ public sealed partial class QueueWorkerService : BackgroundService
 
             var wanted = Math.Min(Math.Min(freeSlots, _options.LeaseBatchSize ?? freeSlots), MaxLeasePerCall);
             IReadOnlyList<TaskLease> leases;
+            Exception? leaseError = null;
+            // Reconciling must not see a lease this call took before it counts as in flight, or it would hand it back.
+            await _leaseGate.WaitAsync(stoppingToken).ConfigureAwait(false);
             try
             {
                 // Not the stopping token: a lease that applied in the store must reach us, or the task
                 // sits in processing until the reaper takes it back. A stop is handled just below.
                 leases = await _store.LeaseAsync(_options.WorkerId, queues, wanted, _options.LeaseDuration, CancellationToken.None)
                     .ConfigureAwait(false);
-                leaseFailures.Succeeded();
+                foreach (var lease in leases)
+                    _state.Started(lease.TaskId);
             }
             catch (Exception ex)
             {
-                leaseFailures.Failed(ex);
+                leases = [];
+                leaseError = ex;
+            }
+            finally
+            {
+                _leaseGate.Release();
+            }
+            if (leaseError is not null)
+            {
+                // Backing off outside the gate: reconciling must not wait for it.
+                NoteIfUnavailable(leaseError);
+                leaseFailures.Failed(leaseError);
                 await Task.Delay(leaseFailures.Backoff(_options.IdlePollInterval, MaxLeaseBackoff), _time, stoppingToken).ConfigureAwait(false);
                 continue;
             }
+            leaseFailures.Succeeded();
 
             if (stoppingToken.IsCancellationRequested)
             {
@@ -143,7 +163,6 @@ public sealed partial class QueueWorkerService : BackgroundService
             }
             foreach (var lease in leases)
             {
-                _state.Started(lease.TaskId);
                 running.Add(Task.Run(() => RunTaskAsync(lease), CancellationToken.None));
             }
             if (leases.Count == wanted)
@@ -160,6 +179,7 @@ public sealed partial class QueueWorkerService : BackgroundService
                 // A stop may surface as a store error rather than a cancellation (a connection closing):
                 // either way, stop leasing.
                 if (stoppingToken.IsCancellationRequested) return;
+                NoteIfUnavailable(ex);
                 leaseFailures.Failed(ex);
                 await Task.Delay(leaseFailures.Backoff(_options.IdlePollInterval, MaxLeaseBackoff), _time, stoppingToken).ConfigureAwait(false);
             }
@@ -168,8 +188,7 @@ public sealed partial class QueueWorkerService : BackgroundService
 
     private async Task HandBackAsync(TaskLease lease)
     {
-        _state.Started(lease.TaskId);
-        var outcome = await RecordAsync(lease, "release", ct => _store.ReleaseAsync(lease, ct), TaskOutcome.Released).ConfigureAwait(false);
+        var outcome = await RecordAsync(lease, HeldOutcome.Released).ConfigureAwait(false);
         _state.Finished(lease.TaskId, outcome);
     }
 
@@ -201,6 +220,7 @@ public sealed partial class QueueWorkerService : BackgroundService
     public override void Dispose()
     {
         _graceExpired.Dispose();
+        _leaseGate.Dispose();
         _metrics.Dispose();
         base.Dispose();
     }

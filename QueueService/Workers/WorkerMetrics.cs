@@ -14,6 +14,9 @@ namespace QueueService.Workers;
 /// outcome, tagged <see cref="QueueTag"/> and <see cref="OutcomeTag"/>.</item>
 /// <item><see cref="WaitDurationName"/>: seconds from a task's creation to the start of its first attempt
 /// (a requested delay included), tagged <see cref="QueueTag"/>.</item>
+/// <item><see cref="ReconciledName"/>: counter of leases the store held for this worker that it did not run (after an
+/// outage, or at start-up), tagged <see cref="QueueTag"/> and <see cref="ReasonTag"/>: <see cref="ReRecordedReason"/>
+/// (its remembered outcome was recorded again) or <see cref="HandedBackReason"/> (handed back at once).</item>
 /// </list>
 /// </summary>
 /// <remarks>
@@ -34,10 +37,19 @@ public sealed class WorkerMetrics : IDisposable
     public const string ProcessingDurationName = "redisqueue.task.processing.duration";
     /// <summary>Histogram (seconds): a task's creation to the start of its first attempt.</summary>
     public const string WaitDurationName = "redisqueue.task.wait.duration";
+    /// <summary>Counter: leases this worker held in the store but did not run, recorded again or handed back.</summary>
+    public const string ReconciledName = "redisqueue.leases.reconciled";
     /// <summary>The tag naming the task's queue.</summary>
     public const string QueueTag = "queue";
     /// <summary>The tag naming how an attempt ended: completed, failed, retried, cancelled, released or lost.</summary>
     public const string OutcomeTag = "outcome";
+
+    /// <summary>The tag naming what reconciling did with a lease: <see cref="ReRecordedReason"/> or <see cref="HandedBackReason"/>.</summary>
+    public const string ReasonTag = "reason";
+    /// <summary><see cref="ReasonTag"/> value: the lease's remembered outcome was recorded again after the store lost it.</summary>
+    public const string ReRecordedReason = "re-recorded";
+    /// <summary><see cref="ReasonTag"/> value: a lease with no remembered outcome was handed back.</summary>
+    public const string HandedBackReason = "handed-back";
 
     /// <summary>Bucket bounds of both histograms, in seconds: 5 ms to an hour (the default maximum processing time).</summary>
     public static IReadOnlyList<double> DurationBuckets { get; } =
@@ -50,6 +62,7 @@ public sealed class WorkerMetrics : IDisposable
     private readonly Counter<long> _retried;
     private readonly Histogram<double> _processing;
     private readonly Histogram<double> _wait;
+    private readonly Counter<long> _reconciled;
 
     /// <summary>Creates the instruments on a meter from <paramref name="meterFactory"/>, or on a meter of its own when null.</summary>
     public WorkerMetrics(IMeterFactory? meterFactory = null)
@@ -60,6 +73,8 @@ public sealed class WorkerMetrics : IDisposable
         _completed = _meter.CreateCounter<long>(CompletedName, "{attempt}", "Task attempts that completed.");
         _failed = _meter.CreateCounter<long>(FailedName, "{attempt}", "Task attempts that failed for good (no retry left, or a permanent error).");
         _retried = _meter.CreateCounter<long>(RetriedName, "{attempt}", "Task attempts that failed and were scheduled for a retry.");
+        _reconciled = _meter.CreateCounter<long>(ReconciledName, "{lease}",
+            "Leases the store held for this worker that it did not run: recorded again from memory, or handed back.");
         _processing = _meter.CreateHistogram(ProcessingDurationName, "s",
             "Time from the start of a task attempt on a worker to its recorded outcome.", tags: null, advice: buckets);
         _wait = _meter.CreateHistogram(WaitDurationName, "s",
@@ -89,6 +104,10 @@ public sealed class WorkerMetrics : IDisposable
         }
         _processing.Record(ran.TotalSeconds, queue, new KeyValuePair<string, object?>(OutcomeTag, NameOf(outcome)));
     }
+
+    /// <summary>A lease this worker held but did not run was reconciled, for <paramref name="reason"/>.</summary>
+    internal void Reconciled(TaskLease lease, string reason) =>
+        _reconciled.Add(1, new KeyValuePair<string, object?>(QueueTag, lease.Type), new KeyValuePair<string, object?>(ReasonTag, reason));
 
     private static string NameOf(TaskOutcome outcome) => outcome switch
     {

@@ -45,11 +45,35 @@ public sealed class WorkerOptions
 
     /// <summary>
     /// How long one try at recording an outcome (complete, fail, release, confirm cancel) may take (tries
-    /// that meet an unreachable store are retried while the lease may still be held), and how long a
+    /// that meet an unreachable store are retried for up to <see cref="OutcomeHoldTime"/>), and how long a
     /// cancelled handler gets to stop before it is abandoned (default 10 s).
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
     public TimeSpan OutcomeTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long an attempt's outcome is held and retried while the store is unavailable (Redis down, or back
+    /// empty after an outage and not yet restored), and how long heartbeats keep trying after an outage before
+    /// the lease counts as lost (default 10 min; never less than <see cref="LeaseDuration"/>). A stop still
+    /// ends the retries within <see cref="WorstCaseStopTime"/>.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00")]
+    public TimeSpan OutcomeHoldTime { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// How long each recorded outcome is remembered, so that a lease a restore brings back after the outcome
+    /// was recorded is recorded again instead of run again (default 15 min; 0 remembers none). At most
+    /// 50,000 outcomes and 64 MiB of results and error messages are kept; the oldest go first.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan RecentOutcomeRetention { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// For how long after a store call of this worker failed as unavailable it compares the leases the store
+    /// holds for it with the tasks it runs, at every registry tick (default 2 min; 0: only at start-up).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan ReconcileWindow { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>
     /// The longest a graceful stop of the loop can take: the grace period, then the cancelled handlers'

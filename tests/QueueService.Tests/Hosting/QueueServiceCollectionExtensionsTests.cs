@@ -61,6 +61,37 @@ public sealed class QueueServiceCollectionExtensionsTests
         (await act.Should().ThrowAsync<OptionsValidationException>()).Which.Message.Should().Contain("Concurrency");
     }
 
+    [Theory]
+    [InlineData("OutcomeHoldTime", "00:00:00")]
+    [InlineData("OutcomeHoldTime", "2.00:00:00")]
+    [InlineData("RecentOutcomeRetention", "-00:00:01")]
+    [InlineData("ReconcileWindow", "2.00:00:00")]
+    public async Task StartAsync_FailsNamingTheKey_WhenAnOutageOptionIsOutOfRange(string key, string value)
+    {
+        using var host = BuildHost(new() { [$"Queue:Worker:{key}"] = value });
+
+        var act = () => host.StartAsync();
+
+        (await act.Should().ThrowAsync<OptionsValidationException>()).Which.Message.Should().Contain(key);
+    }
+
+    [Fact]
+    public void AddQueueWorker_BindsTheOutageOptions_WhenTheyAreConfigured()
+    {
+        using var host = BuildHost(new()
+        {
+            ["Queue:Worker:OutcomeHoldTime"] = "00:20:00",
+            ["Queue:Worker:RecentOutcomeRetention"] = "00:30:00",
+            ["Queue:Worker:ReconcileWindow"] = "00:05:00",
+        });
+
+        var worker = host.Services.GetRequiredService<IOptions<WorkerOptions>>().Value;
+
+        (worker.OutcomeHoldTime, worker.RecentOutcomeRetention, worker.ReconcileWindow)
+            .Should().Be((TimeSpan.FromMinutes(20), TimeSpan.FromMinutes(30), TimeSpan.FromMinutes(5)));
+        new WorkerOptions().OutcomeHoldTime.Should().Be(TimeSpan.FromMinutes(10), "the documented default");
+    }
+
     [Fact]
     public void AddQueueWorker_RaisesShutdownTimeout_AboveTheWorkersWorstCaseStop()
     {

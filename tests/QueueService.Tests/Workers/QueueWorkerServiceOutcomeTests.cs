@@ -142,12 +142,13 @@ public sealed class QueueWorkerServiceOutcomeTests
     {
         var (store, control) = Flaky(nameof(IQueueStore.CompleteAsync), failures: int.MaxValue);
         var handler = new DelegateHandler(WorkerHarness.Queue, _ => Task.FromResult<string?>("\"done\""));
-        await using var harness = new WorkerHarness([handler], store: store);
+        // The hold is never shorter than the lease (2 s here): recording gives up after that.
+        await using var harness = new WorkerHarness([handler], o => o.OutcomeHoldTime = TimeSpan.FromMilliseconds(500), store: store);
         await harness.StartAsync();
         var id = await harness.EnqueueAsync();
 
         await Eventually.TrueAsync(_ => Task.FromResult(harness.State.Lost == 1), WorkerHarness.Within,
-            "recording gives up once the lease can no longer be ours, leaving the task to the reaper");
+            "recording gives up once the outcome hold time is over, leaving the task to the reaper");
 
         harness.State.InFlightCount.Should().Be(0);
         control.Failed.Should().BeGreaterThan(1, "the completion was retried before giving up");
