@@ -1,0 +1,222 @@
+using System.Diagnostics;
+using QueueService.Hosting;
+using QueueService.Stores;
+using SystemTests.Support;
+using Xunit.Abstractions;
+
+namespace SystemTests;
+
+/// <summary>
+/// The chaos scenario of issue 8, with real processes on loopback: a redis-server, the API (Redis mode, failover
+/// on), three workers and a client submitting 5,000 transcription tasks over about a minute. Meanwhile Redis is
+/// killed and restarted twice (once with its AOF, once empty), a worker is killed and replaced, and the API is
+/// killed during the empty outage and restarted while Redis is still down. At the end every task that got a 202
+/// must be completed, its handler run to the end once (side file), and <c>/stats</c> must add up.
+/// </summary>
+public sealed class ChaosTests(ITestOutputHelper output)
+{
+    private const int TaskCount = 5000;
+    private const int SlowEvery = 50; // 2 %: 100 tasks of 1-3 s
+    private const int Lanes = 8;
+    private const int WorkerConcurrency = 4;
+    // Submissions the API must accept during an outage before it ends: a few seconds of the client's pace.
+    private const int AcceptedPerOutageStep = 150;
+    private static readonly TimeSpan SubmissionSpread = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan ScenarioBound = TimeSpan.FromMinutes(4);
+    private static readonly TimeSpan StepPatience = TimeSpan.FromSeconds(45);
+    private static readonly TimeSpan SettlePatience = TimeSpan.FromSeconds(120);
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
+
+    [Fact]
+    public async Task EveryAcceptedTask_CompletesAndRunsOnce_WhenRedisAWorkerAndTheApiAreKilledUnderLoad()
+    {
+        using var bound = new CancellationTokenSource(ScenarioBound);
+        var clock = Stopwatch.StartNew();
+        var timeline = new ChaosTimeline(clock);
+        var workload = ChaosWorkload.Create(TaskCount, SlowEvery, seed: 8);
+        var apis = new List<ApiProcess>();
+        try
+        {
+            await using var system = await QueueSystem.StartAsync();
+            var apiAddress = new Uri($"http://127.0.0.1:{LocalRedisServer.FreeLoopbackPort()}");
+            var apiSettings = new Dictionary<string, string?>
+            {
+                ["REDIS_URL"] = system.Redis.Url,
+                ["QUEUE_EMBEDDED_WORKERS"] = "0",
+                ["QUEUE_INPUT_ROOT"] = workload.InputRoot,
+                ["SPOOL_DIR"] = workload.SpoolDirectory,
+                ["BACKUP_DIR"] = workload.BackupDirectory,
+                ["BACKUP_INTERVAL"] = "5",
+                // The killed worker's leases are reclaimed within a second of running out.
+                ["Queue__Maintenance__ReapInterval"] = "00:00:01",
+            };
+            apis.Add(ApiProcess.Launch(apiSettings, apiAddress));
+            await apis[^1].WaitHealthyAsync(QueueSystem.StartPatience);
+            var workerSettings = workload.Engine().With(new Dictionary<string, string?>
+            {
+                ["SPOOL_DIR"] = workload.SpoolDirectory,
+                ["Queue__Worker__LeaseDuration"] = "00:00:08",
+                ["Queue__Worker__HeartbeatInterval"] = "00:00:01",
+            });
+            string[] firstIds = ["chaos-1", "chaos-2", "chaos-3"];
+            var workers = (await system.StartWorkersAsync(firstIds, ChaosWorkload.Queue, WorkerConcurrency, workerSettings)).ToList();
+            var workerIds = workers.Zip(firstIds).ToDictionary(w => w.First.Id, w => w.Second);
+            var doomed = workers[1];
+            timeline.Phase("start: redis-server, API, 3 workers", TimeSpan.Zero, $"{TaskCount:#,0} input files written first");
+
+            using var stats = new HttpClient { BaseAddress = apiAddress, Timeout = TimeSpan.FromSeconds(10) };
+            using var client = new ChaosClient(apiAddress, clock);
+            using var chaosFailed = CancellationTokenSource.CreateLinkedTokenSource(bound.Token);
+            var submitting = timeline.Mark($"client starts: {TaskCount:#,0} submissions over {SubmissionSpread.TotalSeconds:0} s, {Lanes} lanes");
+            var clientRun = client.RunAsync(workload.Tasks, SubmissionSpread, Lanes, chaosFailed.Token);
+            var chaos = Task.Run(() => ChaosAsync(), bound.Token);
+            try
+            {
+                await chaos;
+            }
+            catch
+            {
+                await chaosFailed.CancelAsync();
+                await Task.WhenAny(clientRun);
+                output.WriteLine("The chaos steps failed. Events:\n" + timeline.EventLog());
+                throw;
+            }
+            var submissions = await clientRun;
+            timeline.Phase("submissions", submitting, $"last answer at {ChaosTimeline.Seconds(submissions.Max(s => s.AnsweredAt))} s");
+
+            // Every task finishes: nothing queued, scheduled or processing, on Redis again. Waited for, with a deadline;
+            // when it does not come, the verdict below still says which tasks are where.
+            var settling = timeline.Now;
+            var (final, settled) = await PollAsync(ReadStatsAsync, s => s.Store == "redis" && s.Pending == 0, SettlePatience, bound.Token);
+            timeline.Phase("settle: the last tasks run", settling, settled ? "nothing queued, scheduled or processing" : "did not settle");
+            timeline.Mark(settled ? "settled" : "gave up waiting for the queue to settle");
+
+            var verifying = timeline.Now;
+            var stored = (await system.Store.ExportAsync(bound.Token)).Tasks;
+            var side = SideFile.Read(workload.SideFile);
+            var alive = workers.Where(w => w != doomed && w.HasExited).Select(w => $"worker pid {w.Id} exited:\n{w.Output}").ToArray();
+            var verdict = new ChaosVerdict(workload, submissions, stored, side,
+                new ChaosWorkers(workerIds, doomed.Id, WorkerConcurrency),
+                final, settled ? null : $"the queue did not settle within {SettlePatience.TotalSeconds:0} s: last /stats {final}", timeline);
+            timeline.Phase("verify: export, side file, verdict", verifying, $"{stored.Count:#,0} tasks, {side.Count:#,0} side-file lines");
+            output.WriteLine(verdict.Report);
+            output.WriteLine("Phases (with verification):");
+            foreach (var p in timeline.Phases) output.WriteLine($"  {p.Name}: {ChaosTimeline.Seconds(p.Duration)} s");
+            alive.Should().BeEmpty("only the killed worker may exit");
+            verdict.Problems.Should().BeEmpty("every task that got a 202 completes and runs once. Report:\n" + verdict.Report
+                + "\nAPI logs (last 80 lines of each):\n" + string.Join("\n---\n", apis.Select(a => string.Join('\n', a.Process.Lines.TakeLast(80)))));
+
+            async Task ChaosAsync()
+            {
+                var token = bound.Token;
+
+                // Outage 1: Redis SIGKILLed; it comes back with its AOF.
+                await WaitAsync(() => client.Accepted >= 600, "the client should get 600 tasks accepted before the first outage", token);
+                var acceptedBefore = client.Accepted;
+                var start = timeline.Mark("Redis killed (SIGKILL), outage 1");
+                system.Redis.Kill();
+                await PollUntilAsync(async ct => (await ReadStatsAsync(ct)).Store == "memory-fallback" && client.Accepted >= acceptedBefore + AcceptedPerOutageStep,
+                    $"the API should fail over to memory and accept {AcceptedPerOutageStep} tasks there", token);
+                timeline.Mark($"API on memory-fallback, {client.Accepted - acceptedBefore} accepted since the kill");
+                await system.Redis.StartAgainAsync();
+                timeline.Mark("Redis restarted with its AOF");
+                await PollUntilAsync(async ct => (await ReadStatsAsync(ct)).Store == "redis", "the API should drain into Redis and switch back", token);
+                timeline.Mark("API back on Redis (drained)");
+                timeline.Phase($"{ChaosPhases.OutagePrefix} 1: SIGKILL, back with its AOF", start,
+                    $"{client.Accepted - acceptedBefore} accepted meanwhile");
+
+                // A worker kill -9'd in the middle of tasks, and a new one started.
+                await WaitAsync(() => client.Accepted >= 1600 && SideFile.Unfinished(SideFile.Read(workload.SideFile), doomed.Id) >= 2,
+                    "worker chaos-2 should be running two tasks or more once 1,600 are accepted", token);
+                var inFlight = SideFile.Unfinished(SideFile.Read(workload.SideFile), doomed.Id);
+                start = timeline.Mark($"worker chaos-2 killed (kill -9), {inFlight} executions in flight");
+                doomed.KillHard();
+                (await doomed.WaitForExitAsync(StepPatience)).Should().Be(137, "SIGKILL ends a process with 128 + 9");
+                workers.Add(await system.StartWorkerAsync("chaos-4", ChaosWorkload.Queue, WorkerConcurrency, workerSettings));
+                workerIds[workers[^1].Id] = "chaos-4";
+                timeline.Mark("worker chaos-4 started in its place");
+                timeline.Phase("worker kill -9 and replacement", start, $"{inFlight} executions cut short");
+
+                // Outage 2: Redis SIGKILLed and its data deleted; the API killed meanwhile and restarted before Redis returns, empty.
+                await WaitAsync(() => client.Accepted >= 2800, "the client should get 2,800 tasks accepted before the second outage", token);
+                acceptedBefore = client.Accepted;
+                start = timeline.Mark("Redis killed (SIGKILL) and its data deleted, outage 2");
+                system.Redis.Kill();
+                system.Redis.DeleteData();
+                await PollUntilAsync(async ct => (await ReadStatsAsync(ct)).Store == "memory-fallback" && client.Accepted >= acceptedBefore + AcceptedPerOutageStep,
+                    $"the API should fail over to memory and accept {AcceptedPerOutageStep} tasks there", token);
+                var journalled = client.Accepted - acceptedBefore;
+                var apiKilled = timeline.Mark($"API killed (kill -9) with {journalled} tasks accepted into its journal");
+                apis[^1].Process.KillHard();
+                (await apis[^1].Process.WaitForExitAsync(StepPatience)).Should().Be(137, "SIGKILL ends a process with 128 + 9");
+                apis.Add(ApiProcess.Launch(apiSettings, apiAddress));
+                await apis[^1].WaitHealthyAsync(StepPatience);
+                timeline.Mark("API restarted while Redis is down (journal replayed)");
+                timeline.Phase(ChaosPhases.ApiDown, apiKilled);
+                var acceptedAfterRestart = client.Accepted;
+                await PollUntilAsync(async ct => (await ReadStatsAsync(ct)).Store == "memory-fallback" && client.Accepted >= acceptedAfterRestart + AcceptedPerOutageStep,
+                    $"the restarted API should accept {AcceptedPerOutageStep} tasks into memory", token);
+                await system.Redis.StartAgainAsync();
+                timeline.Mark("Redis restarted empty");
+                await PollUntilAsync(async ct => (await ReadStatsAsync(ct)).Store == "redis", "the API should restore, drain into Redis and switch back", token);
+                timeline.Mark("API back on Redis (restored and drained)");
+                timeline.Phase($"{ChaosPhases.OutagePrefix} 2: SIGKILL, data deleted, API kill -9 meanwhile, back empty", start,
+                    $"{client.Accepted - acceptedBefore} accepted meanwhile, {journalled} of them before the API kill");
+            }
+
+            async Task<ApiStats> ReadStatsAsync(CancellationToken ct) =>
+                ApiStats.Parse(await stats.GetStringAsync(new Uri("/stats", UriKind.Relative), ct));
+        }
+        finally
+        {
+            foreach (var api in apis) await api.DisposeAsync();
+            workload.Delete();
+        }
+    }
+
+    /// <summary>Waits for an in-process condition (the client's counts, the side file), polling, with <see cref="StepPatience"/>.</summary>
+    private static Task WaitAsync(Func<bool> condition, string because, CancellationToken cancellationToken) =>
+        PollUntilAsync(_ => Task.FromResult(condition()), because, cancellationToken);
+
+    /// <summary>Polls <paramref name="condition"/> every <see cref="PollInterval"/>; fails after <see cref="StepPatience"/>. Errors count as false.</summary>
+    private static async Task PollUntilAsync(Func<CancellationToken, Task<bool>> condition, string because, CancellationToken cancellationToken)
+    {
+        var (_, held) = await PollAsync(condition, value => value, StepPatience, cancellationToken);
+        if (!held) throw new Xunit.Sdk.XunitException($"Expected within {StepPatience.TotalSeconds:0} s: {because}.");
+    }
+
+    /// <summary>
+    /// Polls <paramref name="probe"/> until its value satisfies <paramref name="until"/> or <paramref name="within"/> passes;
+    /// returns the last value read (default when none could be) and whether it satisfied the condition. A probe that
+    /// throws (the API restarting, Redis down) counts as not yet.
+    /// </summary>
+    private static async Task<(T? Last, bool Held)> PollAsync<T>(Func<CancellationToken, Task<T>> probe, Func<T, bool> until, TimeSpan within,
+        CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(within);
+        T? last = default;
+        while (true)
+        {
+            try
+            {
+                last = await probe(deadline.Token);
+                if (until(last)) return (last, true);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException or System.Text.Json.JsonException
+                                           or QueueStoreException)
+            {
+                // Not yet: the process is restarting, or the store is away.
+            }
+            try
+            {
+                await Task.Delay(PollInterval, deadline.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                return (last, false);
+            }
+        }
+    }
+}
