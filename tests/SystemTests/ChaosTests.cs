@@ -26,10 +26,18 @@ public sealed class ChaosTests(ITestOutputHelper output)
     private static readonly TimeSpan StepPatience = TimeSpan.FromSeconds(45);
     private static readonly TimeSpan SettlePatience = TimeSpan.FromSeconds(120);
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan SampleInterval = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Set to <c>aof</c> to bring Redis back with its data after the second outage too: a local variant for
+    /// debugging the rest of the scenario apart from the restore of an empty Redis. CI runs the scenario as written.
+    /// </summary>
+    public const string SecondOutageVariable = "RQ_CHAOS_SECOND_OUTAGE";
 
     [Fact]
     public async Task EveryAcceptedTask_CompletesAndRunsOnce_WhenRedisAWorkerAndTheApiAreKilledUnderLoad()
     {
+        var keepData = Environment.GetEnvironmentVariable(SecondOutageVariable) == "aof";
         using var bound = new CancellationTokenSource(ScenarioBound);
         var clock = Stopwatch.StartNew();
         var timeline = new ChaosTimeline(clock);
@@ -69,6 +77,9 @@ public sealed class ChaosTests(ITestOutputHelper output)
             using var chaosFailed = CancellationTokenSource.CreateLinkedTokenSource(bound.Token);
             var submitting = timeline.Mark($"client starts: {TaskCount:#,0} submissions over {SubmissionSpread.TotalSeconds:0} s, {Lanes} lanes");
             var clientRun = client.RunAsync(workload.Tasks, SubmissionSpread, Lanes, chaosFailed.Token);
+            using var sampling = CancellationTokenSource.CreateLinkedTokenSource(bound.Token);
+            var progress = new List<string> { "| t (s) | answered | accepted | side-file ends | store | queued | processing | completed |", "|---:|---:|---:|---:|---|---:|---:|---:|" };
+            var sampler = SampleAsync(sampling.Token);
             var chaos = Task.Run(() => ChaosAsync(), bound.Token);
             try
             {
@@ -77,8 +88,12 @@ public sealed class ChaosTests(ITestOutputHelper output)
             catch
             {
                 await chaosFailed.CancelAsync();
+                await sampling.CancelAsync();
                 await Task.WhenAny(clientRun);
+                await sampler;
                 output.WriteLine("The chaos steps failed. Events:\n" + timeline.EventLog());
+                output.WriteLine("Progress:\n" + string.Join('\n', progress));
+                output.WriteLine(await DescribeStateAsync());
                 throw;
             }
             var submissions = await clientRun;
@@ -90,6 +105,8 @@ public sealed class ChaosTests(ITestOutputHelper output)
             var (final, settled) = await PollAsync(ReadStatsAsync, s => s.Store == "redis" && s.Pending == 0, SettlePatience, bound.Token);
             timeline.Phase("settle: the last tasks run", settling, settled ? "nothing queued, scheduled or processing" : "did not settle");
             timeline.Mark(settled ? "settled" : "gave up waiting for the queue to settle");
+            await sampling.CancelAsync();
+            await sampler;
 
             var verifying = timeline.Now;
             var stored = (await system.Store.ExportAsync(bound.Token)).Tasks;
@@ -100,10 +117,12 @@ public sealed class ChaosTests(ITestOutputHelper output)
                 final, settled ? null : $"the queue did not settle within {SettlePatience.TotalSeconds:0} s: last /stats {final}", timeline);
             timeline.Phase("verify: export, side file, verdict", verifying, $"{stored.Count:#,0} tasks, {side.Count:#,0} side-file lines");
             output.WriteLine(verdict.Report);
+            output.WriteLine("Progress:\n" + string.Join('\n', progress));
             output.WriteLine("Phases (with verification):");
             foreach (var p in timeline.Phases) output.WriteLine($"  {p.Name}: {ChaosTimeline.Seconds(p.Duration)} s");
             alive.Should().BeEmpty("only the killed worker may exit");
             verdict.Problems.Should().BeEmpty("every task that got a 202 completes and runs once. Report:\n" + verdict.Report
+                + "\nProgress:\n" + string.Join('\n', progress)
                 + "\nAPI logs (last 80 lines of each):\n" + string.Join("\n---\n", apis.Select(a => string.Join('\n', a.Process.Lines.TakeLast(80)))));
 
             async Task ChaosAsync()
@@ -126,8 +145,8 @@ public sealed class ChaosTests(ITestOutputHelper output)
                     $"{client.Accepted - acceptedBefore} accepted meanwhile");
 
                 // A worker kill -9'd in the middle of tasks, and a new one started.
-                await WaitAsync(() => client.Accepted >= 1600 && SideFile.Unfinished(SideFile.Read(workload.SideFile), doomed.Id) >= 2,
-                    "worker chaos-2 should be running two tasks or more once 1,600 are accepted", token);
+                await WaitAsync(() => client.Accepted >= 1600 && SideFile.Unfinished(SideFile.Read(workload.SideFile), doomed.Id) >= 1,
+                    "worker chaos-2 should be running a task once 1,600 are accepted", token);
                 var inFlight = SideFile.Unfinished(SideFile.Read(workload.SideFile), doomed.Id);
                 start = timeline.Mark($"worker chaos-2 killed (kill -9), {inFlight} executions in flight");
                 doomed.KillHard();
@@ -140,9 +159,9 @@ public sealed class ChaosTests(ITestOutputHelper output)
                 // Outage 2: Redis SIGKILLed and its data deleted; the API killed meanwhile and restarted before Redis returns, empty.
                 await WaitAsync(() => client.Accepted >= 2800, "the client should get 2,800 tasks accepted before the second outage", token);
                 acceptedBefore = client.Accepted;
-                start = timeline.Mark("Redis killed (SIGKILL) and its data deleted, outage 2");
+                start = timeline.Mark(keepData ? "Redis killed (SIGKILL), outage 2" : "Redis killed (SIGKILL) and its data deleted, outage 2");
                 system.Redis.Kill();
-                system.Redis.DeleteData();
+                if (!keepData) system.Redis.DeleteData();
                 await PollUntilAsync(async ct => (await ReadStatsAsync(ct)).Store == "memory-fallback" && client.Accepted >= acceptedBefore + AcceptedPerOutageStep,
                     $"the API should fail over to memory and accept {AcceptedPerOutageStep} tasks there", token);
                 var journalled = client.Accepted - acceptedBefore;
@@ -157,11 +176,51 @@ public sealed class ChaosTests(ITestOutputHelper output)
                 await PollUntilAsync(async ct => (await ReadStatsAsync(ct)).Store == "memory-fallback" && client.Accepted >= acceptedAfterRestart + AcceptedPerOutageStep,
                     $"the restarted API should accept {AcceptedPerOutageStep} tasks into memory", token);
                 await system.Redis.StartAgainAsync();
-                timeline.Mark("Redis restarted empty");
+                timeline.Mark(keepData ? "Redis restarted with its AOF" : "Redis restarted empty");
                 await PollUntilAsync(async ct => (await ReadStatsAsync(ct)).Store == "redis", "the API should restore, drain into Redis and switch back", token);
                 timeline.Mark("API back on Redis (restored and drained)");
-                timeline.Phase($"{ChaosPhases.OutagePrefix} 2: SIGKILL, data deleted, API kill -9 meanwhile, back empty", start,
+                timeline.Phase($"{ChaosPhases.OutagePrefix} 2: SIGKILL, {(keepData ? "back with its AOF" : "data deleted, back empty")}, API kill -9 meanwhile", start,
                     $"{client.Accepted - acceptedBefore} accepted meanwhile, {journalled} of them before the API kill");
+            }
+
+            // What a failed chaos step leaves to look at: the client's and the workers' progress, the API's view, log tails.
+            async Task<string> DescribeStateAsync()
+            {
+                var side = SideFile.Read(workload.SideFile);
+                var perWorker = side.GroupBy(l => l.WorkerPid).Select(g =>
+                    $"{(workerIds.TryGetValue(g.Key, out var id) ? id : "pid " + g.Key)}: {g.Count(l => !l.IsEnd)} starts, {g.Count(l => l.IsEnd)} ends");
+                string apiStats;
+                try { apiStats = (await ReadStatsAsync(CancellationToken.None)).ToString(); }
+                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException) { apiStats = "unreadable: " + ex.Message; }
+                return $"client: {client.Answered} answered, {client.Accepted} accepted\nside file: {side.Count} lines; {string.Join("; ", perWorker)}\n"
+                    + $"API /stats: {apiStats}\n"
+                    + string.Join("\n", workers.Select(w => $"--- worker {workerIds.GetValueOrDefault(w.Id)} (pid {w.Id}), last 30 lines:\n"
+                        + string.Join('\n', w.Lines.TakeLast(30))))
+                    + $"\n--- API, last 40 lines:\n{string.Join('\n', apis[^1].Process.Lines.TakeLast(40))}";
+            }
+
+            // Every few seconds, one row of progress: the client, the handlers, the API's view.
+            async Task SampleAsync(CancellationToken ct)
+            {
+                while (!ct.IsCancellationRequested)
+                {
+                    var ends = SideFile.Read(workload.SideFile).Count(l => l.IsEnd);
+                    var row = $"| {ChaosTimeline.Seconds(timeline.Now)} | {client.Answered} | {client.Accepted} | {ends} |";
+                    try
+                    {
+                        using var quick = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                        quick.CancelAfter(TimeSpan.FromSeconds(2));
+                        var now = await ReadStatsAsync(quick.Token);
+                        row += $" {now.Store} | {now.Queued} | {now.Processing} | {now.Completed} |";
+                    }
+                    catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or System.Text.Json.JsonException)
+                    {
+                        row += " (no answer) | | | |";
+                    }
+                    lock (progress) progress.Add(row);
+                    try { await Task.Delay(SampleInterval, ct); }
+                    catch (OperationCanceledException) { return; }
+                }
             }
 
             async Task<ApiStats> ReadStatsAsync(CancellationToken ct) =>
