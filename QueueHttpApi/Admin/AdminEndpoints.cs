@@ -74,7 +74,7 @@ public static class AdminEndpoints
     /// no attempt is left (cancelled when a cancel was pending), exactly as the periodic lease reaper would; this runs it
     /// now and to the end, logging each task as the reaper does. A task still heartbeating within its ceiling is never touched.
     /// </summary>
-    public static async Task<Ok<CleanupView>> CleanupStuckTasksAsync(IQueueStore store, ILoggerFactory loggers, CancellationToken cancellationToken)
+    public static async Task<Ok<CleanupView>> CleanupStuckTasksAsync(IQueueStore store, ReclaimCounter counter, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var logger = loggers.CreateLogger(typeof(AdminEndpoints));
         var all = new List<ReapedTask>();
@@ -84,7 +84,7 @@ public static class AdminEndpoints
             all.AddRange(reaped);
             if (reaped.Count < ReapBatch) break;
         }
-        var counts = LeaseReaper.Report(logger, all, "POST /admin/cleanup-stuck-tasks");
+        var counts = LeaseReaper.Report(logger, all, "POST /admin/cleanup-stuck-tasks", counter);
         return TypedResults.Ok(new CleanupView(counts.Requeued + counts.Retried, counts.Failed, counts.Cancelled, counts.TimedOut));
     }
 

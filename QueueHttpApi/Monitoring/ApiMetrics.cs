@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Options;
 using Prometheus;
 using QueueHttpApi.Monitoring.Health;
+using QueueService.Maintenance;
 using QueueService.Snapshots;
 using QueueService.Stores;
 using QueueService.Tasks;
@@ -13,7 +14,8 @@ namespace QueueHttpApi.Monitoring;
 /// The API's Prometheus registry, served at <c>/metrics</c>: the embedded workers' task counters and histograms
 /// (<see cref="PrometheusMeterBridge"/>), the .NET process figures, and gauges read from the store at each scrape:
 /// <c>redisqueue_queue_tasks{queue,status}</c>, <c>redisqueue_workers_live</c>, <c>redisqueue_store_up</c>,
-/// <c>redisqueue_store_mode{store}</c> and <c>redisqueue_backup_age_seconds</c>.
+/// <c>redisqueue_store_mode{store}</c> and <c>redisqueue_backup_age_seconds</c>; and the stuck tasks this API reclaimed,
+/// <c>redisqueue_tasks_reclaimed_total{queue,reason,status}</c> (<see cref="ReclaimCounter"/>).
 /// </summary>
 /// <remarks>
 /// A registry per host rather than prometheus-net's static default one, so that several hosts in one process
@@ -35,10 +37,12 @@ public sealed class ApiMetrics : IDisposable
     private readonly Gauge _storeUp;
     private readonly Gauge _storeMode;
     private readonly Gauge? _backupAge;
+    private readonly ReclaimCounter _reclaims;
+    private readonly Counter _reclaimed;
 
     /// <summary>Creates the registry and its collectors.</summary>
     public ApiMetrics(IQueueStore store, BackupService backups, IOptions<SnapshotOptions> snapshots, ApiStartTime started,
-        TimeProvider time, IMeterFactory meterFactory, ILogger<ApiMetrics> logger)
+        ReclaimCounter reclaims, TimeProvider time, IMeterFactory meterFactory, ILogger<ApiMetrics> logger)
     {
         ArgumentNullException.ThrowIfNull(snapshots);
         _store = store;
@@ -46,6 +50,7 @@ public sealed class ApiMetrics : IDisposable
         _started = started;
         _time = time;
         _logger = logger;
+        _reclaims = reclaims;
         Registry = Prometheus.Metrics.NewCustomRegistry();
         DotNetStats.Register(Registry);
         _bridge = new PrometheusMeterBridge(Registry, meterFactory);
@@ -57,6 +62,9 @@ public sealed class ApiMetrics : IDisposable
         if (snapshots.Value.Enabled)
             _backupAge = factory.CreateGauge("redisqueue_backup_age_seconds",
                 "Seconds since this process last wrote a backup, or since it started when it has written none yet.");
+        _reclaimed = factory.CreateCounter("redisqueue_tasks_reclaimed_total",
+            "Stuck tasks this API reclaimed (lease reaper and cleanup-stuck-tasks), per queue, reason (lease-expired, timeout) and the status they went to.",
+            "queue", "reason", "status");
         Registry.AddBeforeCollectCallback(RefreshAsync);
     }
 
@@ -68,6 +76,8 @@ public sealed class ApiMetrics : IDisposable
 
     private async Task RefreshAsync(CancellationToken cancellationToken)
     {
+        foreach (var (queue, reason, status, count) in _reclaims.Counts())
+            _reclaimed.WithLabels(queue, reason, status).IncTo(count);
         var kind = _store.Kind;
         foreach (var known in StoreKinds.Append(kind).Distinct(StringComparer.Ordinal))
             _storeMode.WithLabels(known).Set(known == kind ? 1 : 0);

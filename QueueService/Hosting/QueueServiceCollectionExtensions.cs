@@ -79,6 +79,7 @@ public static partial class QueueServiceCollectionExtensions
             .Bind(configuration.GetSection(MaintenanceOptions.Section))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.TryAddSingleton<ReclaimCounter>();
         services.AddHostedService<LeaseReaper>();
         services.AddHostedService<ScheduledPromoter>();
         services.AddHostedService<RetentionSweeper>();

@@ -10,7 +10,7 @@ namespace QueueService.Maintenance;
 /// workers) and those whose lease reached its ceiling because the attempt ran past
 /// <see cref="QueueStoreOptions.MaxProcessingTime"/> (a hung handler whose worker still heartbeats).
 /// </summary>
-public sealed class LeaseReaper(IQueueStore store, IOptions<MaintenanceOptions> options, TimeProvider time, ILogger<LeaseReaper> logger)
+public sealed class LeaseReaper(IQueueStore store, IOptions<MaintenanceOptions> options, ReclaimCounter counter, TimeProvider time, ILogger<LeaseReaper> logger)
     : MaintenanceLoop(time, logger)
 {
     /// <inheritdoc/>
@@ -24,18 +24,19 @@ public sealed class LeaseReaper(IQueueStore store, IOptions<MaintenanceOptions> 
     protected override async Task RunOnceAsync(CancellationToken cancellationToken)
     {
         var reaped = await store.ReapExpiredAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        Report(logger, reaped, "the lease reaper");
+        Report(logger, reaped, "the lease reaper", counter);
     }
 
     /// <summary>
     /// Logs one Warning per reclaimed task (id, queue, worker, attempt, new status and why) and, when any was, one
-    /// Information summary naming <paramref name="source"/>; returns the counts. Shared by the reaper and
-    /// <c>POST /admin/cleanup-stuck-tasks</c>, so both log the same lines.
+    /// Information summary naming <paramref name="source"/>, adds them to <paramref name="counter"/>, and returns the
+    /// counts. Shared by the reaper and <c>POST /admin/cleanup-stuck-tasks</c>, so both log and count the same way.
     /// </summary>
-    public static ReapCounts Report(ILogger logger, IReadOnlyList<ReapedTask> reaped, string source)
+    public static ReapCounts Report(ILogger logger, IReadOnlyList<ReapedTask> reaped, string source, ReclaimCounter? counter = null)
     {
         ArgumentNullException.ThrowIfNull(logger);
         ArgumentNullException.ThrowIfNull(reaped);
+        counter?.Record(reaped);
         foreach (var task in reaped)
         {
             if (task.Reason == ReapReason.TimedOut)

@@ -15,7 +15,16 @@ internal static class SnapshotImport
     /// a cancel was requested), exactly as a hand-back at shutdown would leave it.
     /// </summary>
     /// <exception cref="QueueStoreException"><see cref="StoreError.Invalid"/> (field <c>tasks</c>) naming the task and the rule.</exception>
-    public static (SnapshotTask Task, QueueTaskStatus Status, bool Requeued) Prepare(SnapshotTask task, long takenAtMs)
+    public static (SnapshotTask Task, QueueTaskStatus Status, bool Requeued) Prepare(SnapshotTask task, long takenAtMs) =>
+        Prepare(task, takenAtMs, holdUntilMs: null);
+
+    /// <summary>
+    /// As <see cref="Prepare(SnapshotTask, long)"/>; with <paramref name="holdUntilMs"/> a processing task that
+    /// names its worker and lease token keeps them (and its attempt and start) and comes back processing,
+    /// its lease expiring at <paramref name="holdUntilMs"/> (<see cref="ImportOptions.HoldLeasesFor"/>).
+    /// A processing task without a worker or token is put back as without a hold.
+    /// </summary>
+    public static (SnapshotTask Task, QueueTaskStatus Status, bool Requeued) Prepare(SnapshotTask task, long takenAtMs, long? holdUntilMs)
     {
         ArgumentNullException.ThrowIfNull(task);
         if (!TaskLimits.IsValidTaskId(task.Id))
@@ -30,6 +39,13 @@ internal static class SnapshotImport
             throw Invalid(task, $"sequence {task.Seq} is outside 1–{TaskScore.SequenceSpan - 1}");
         if (status != QueueTaskStatus.Processing)
             return (task, status, false);
+
+        if (holdUntilMs is { } until && task.LeaseToken is > 0 && !string.IsNullOrEmpty(task.WorkerId))
+        {
+            var held = Copy(task);
+            held.LeaseExpiresAtMs = until;
+            return (held, QueueTaskStatus.Processing, false);
+        }
 
         var back = Copy(task);
         back.Attempts = Math.Max(0, task.Attempts - 1);
@@ -48,6 +64,17 @@ internal static class SnapshotImport
 
     /// <summary>The creation sequence to index a task by in <c>all</c>: its own, else its run sequence.</summary>
     public static long CreatedSeqOf(SnapshotTask task) => task.CreatedSeq > 0 ? task.CreatedSeq : task.Seq;
+
+    /// <summary>Checks <see cref="ImportOptions.HoldLeasesFor"/> and returns it in whole milliseconds (at least 1), or null.</summary>
+    /// <exception cref="QueueStoreException"><see cref="StoreError.Invalid"/> (field <c>options</c>) outside (0, 1 h].</exception>
+    public static long? ValidateHold(ImportOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.HoldLeasesFor is not { } hold) return null;
+        if (hold <= TimeSpan.Zero || hold > TimeSpan.FromHours(1))
+            throw QueueStoreException.Invalid("options", $"HoldLeasesFor must be within (0, 1 h]; got {hold}.");
+        return Math.Max(1, (long)Math.Ceiling(hold.TotalMilliseconds));
+    }
 
     /// <summary>Checks the arguments of <see cref="IQueueStore.TryLockAsync"/> and returns the ttl in whole milliseconds (at least 1).</summary>
     /// <exception cref="QueueStoreException"><see cref="StoreError.Invalid"/> naming the argument.</exception>

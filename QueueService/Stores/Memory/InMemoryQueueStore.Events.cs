@@ -43,6 +43,7 @@ public sealed partial class InMemoryQueueStore
             Error = error,
             Progress = progress,
             ScheduledFor = task is { Status: QueueTaskStatus.Scheduled, ScheduledForMs: { } dueMs } ? DateTimeOffset.FromUnixTimeMilliseconds(dueMs) : null,
+            LeaseToken = kind == TaskEventKind.Started ? task.LeaseToken : null,
         });
     }
 

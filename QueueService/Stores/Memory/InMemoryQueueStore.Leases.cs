@@ -39,6 +39,27 @@ public sealed partial class InMemoryQueueStore
         return Task.FromResult<IReadOnlyList<TaskLease>>(leases);
     }
 
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<TaskLease>> ListLeasesAsync(string workerId, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        WorkerInfo.ValidateWorkerId(workerId);
+        var leases = new List<TaskLease>();
+        lock (_gate)
+        {
+            // O(processing tasks), as in Redis: the processing index is bounded by the workers' concurrency.
+            foreach (var entry in _indexes.Of(QueueTaskStatus.Processing).Range(0))
+            {
+                var task = _tasks[entry.Id];
+                if (task.WorkerId != workerId || task.LeaseToken is not { } token || task.LeaseExpiresAtMs is not { } expiresAtMs) continue;
+                leases.Add(new TaskLease(task.Id, task.Type, task.PayloadJson, task.Priority, task.Attempts, task.MaxRetries,
+                    workerId, token, DateTimeOffset.FromUnixTimeMilliseconds(expiresAtMs), DateTimeOffset.FromUnixTimeMilliseconds(task.CreatedAtMs)));
+            }
+        }
+        leases.Sort((a, b) => string.CompareOrdinal(a.TaskId, b.TaskId));
+        return Task.FromResult<IReadOnlyList<TaskLease>>(leases);
+    }
+
     // The lowest run score across the listed queues: global priority, then global FIFO.
     // O(queues · log N) per task.
     private bool TryTakeBestLocked(string[] queues, out StoredTask best)

@@ -68,9 +68,8 @@ public sealed partial class InMemoryQueueStore
     public async Task<ImportResult> ImportAsync(StoreSnapshot snapshot, ImportOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        ArgumentNullException.ThrowIfNull(options);
-        if (options.HoldLeasesFor is not null) throw new NotSupportedException("Holding leases on import is being built (issue 8).");
-        int imported = 0, skipped = 0, requeued = 0;
+        var holdMs = SnapshotImport.ValidateHold(options);
+        int imported = 0, skipped = 0, requeued = 0, held = 0;
         lock (_gate)
         {
             if (_tasks.Count == 0 && !string.IsNullOrEmpty(snapshot.Epoch)) _epoch = snapshot.Epoch;
@@ -88,8 +87,9 @@ public sealed partial class InMemoryQueueStore
         for (var start = 0; start < snapshot.Tasks.Count; start += SnapshotImport.StepSize)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            long? holdUntilMs = holdMs is { } ms ? NowMs() + ms : null;
             var step = snapshot.Tasks.Skip(start).Take(SnapshotImport.StepSize)
-                .Select(t => SnapshotImport.Prepare(t, snapshot.TakenAtMs)).ToList(); // validate the step before storing any
+                .Select(t => SnapshotImport.Prepare(t, snapshot.TakenAtMs, holdUntilMs)).ToList(); // validate the step before storing any
             lock (_gate)
             {
                 foreach (var (task, status, back) in step)
@@ -102,15 +102,16 @@ public sealed partial class InMemoryQueueStore
                     var stored = FromSnapshot(task, status);
                     _tasks.Add(stored.Id, stored);
                     _indexes.AddNew(stored);
-                    _sequence = Math.Max(_sequence, Math.Max(stored.RunSeq, stored.CreatedSeq));
+                    _sequence = Math.Max(_sequence, Math.Max(Math.Max(stored.RunSeq, stored.CreatedSeq), stored.LeaseToken ?? 0));
                     if (status == QueueTaskStatus.Queued) SignalLocked(stored.Type);
                     imported++;
                     if (back) requeued++;
+                    if (status == QueueTaskStatus.Processing) held++;
                 }
             }
             await Task.Yield();
         }
-        return new ImportResult(imported, skipped, requeued);
+        return new ImportResult(imported, skipped, requeued, held);
     }
 
     private readonly Dictionary<string, (string Owner, long ExpiresAtMs)> _locks = new(StringComparer.Ordinal);
@@ -159,7 +160,4 @@ public sealed partial class InMemoryQueueStore
         return stored;
     }
 
-    /// <inheritdoc/>
-    public Task<IReadOnlyList<TaskLease>> ListLeasesAsync(string workerId, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException("ListLeasesAsync is being built (issue 8).");
 }

@@ -61,8 +61,9 @@ public sealed partial class RedisQueueStore
     public async Task<ImportResult> ImportAsync(StoreSnapshot snapshot, ImportOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        ArgumentNullException.ThrowIfNull(options);
-        if (options.HoldLeasesFor is not null) throw new NotSupportedException("Holding leases on import is being built (issue 8).");
+        var holdMs = SnapshotImport.ValidateHold(options);
+        // The script sets a held lease's expiry from Redis's clock (now + holdMs); Prepare only needs to know there is a hold.
+        long? holdMarker = holdMs is null ? null : 0;
         var meta = new List<RedisValue> { snapshot.Epoch ?? "", snapshot.Sequence, 0 };
         var queues = 0;
         foreach (var q in snapshot.Queues.Where(q => TaskLimits.IsValidQueueName(q.Type)))
@@ -77,7 +78,7 @@ public sealed partial class RedisQueueStore
         meta[2] = queues;
         await EvalRawAsync(_scripts.ImportMeta, [_keys.Namespace], [.. meta], cancellationToken).ConfigureAwait(false);
 
-        int imported = 0, skipped = 0, requeued = 0;
+        int imported = 0, skipped = 0, requeued = 0, held = 0;
         // A few steps in flight at once: this process prepares the next while Redis runs the last.
         // Steps are independent (each task carries its own scores), so their order does not matter.
         var inFlight = new Queue<(Task<RedisResult> Reply, List<(SnapshotTask Task, QueueTaskStatus Status, bool Requeued)> Step)>();
@@ -89,7 +90,11 @@ public sealed partial class RedisQueueStore
             skipped += (int)result[1];
             var created = (string)result[2]!;
             for (var i = 0; i < step.Count; i++)
-                if (step[i].Requeued && created[i] == '1') requeued++;
+            {
+                if (created[i] != '1') continue;
+                if (step[i].Requeued) requeued++;
+                if (step[i].Status == QueueTaskStatus.Processing) held++;
+            }
         }
         try
         {
@@ -97,8 +102,8 @@ public sealed partial class RedisQueueStore
             {
                 // Validate the whole step before sending any of it.
                 var step = snapshot.Tasks.Skip(start).Take(SnapshotImport.StepSize)
-                    .Select(t => SnapshotImport.Prepare(t, snapshot.TakenAtMs)).ToList();
-                var args = new List<RedisValue>(1 + step.Count * 24) { step.Count };
+                    .Select(t => SnapshotImport.Prepare(t, snapshot.TakenAtMs, holdMarker)).ToList();
+                var args = new List<RedisValue>(2 + step.Count * 24) { step.Count, holdMs is { } ms ? ms : "" };
                 foreach (var (task, _, _) in step) AddImportArgs(args, task);
                 inFlight.Enqueue((EvalRawAsync(_scripts.ImportTasks, [_keys.Namespace], [.. args], cancellationToken), step));
                 if (inFlight.Count == ImportStepsInFlight) await CollectOldestAsync().ConfigureAwait(false);
@@ -112,7 +117,7 @@ public sealed partial class RedisQueueStore
             foreach (var (reply, _) in inFlight)
                 await reply.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
         }
-        return new ImportResult(imported, skipped, requeued);
+        return new ImportResult(imported, skipped, requeued, held);
     }
 
     /// <inheritdoc/>
@@ -197,7 +202,4 @@ public sealed partial class RedisQueueStore
         return [.. byType.Values];
     }
 
-    /// <inheritdoc/>
-    public Task<IReadOnlyList<TaskLease>> ListLeasesAsync(string workerId, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException("ListLeasesAsync is being built (issue 8).");
 }

@@ -37,4 +37,29 @@ public sealed partial class RedisQueueStore
         workers.Sort((a, b) => string.CompareOrdinal(a.WorkerId, b.WorkerId));
         return workers;
     }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<TaskLease>> ListLeasesAsync(string workerId, CancellationToken cancellationToken = default)
+    {
+        WorkerInfo.ValidateWorkerId(workerId);
+        var parts = (RedisResult[])(await ReadScriptAsync(_scripts.ListLeases, new ListLeasesArgs(_keys.Namespace, workerId), cancellationToken))!;
+        var leases = new List<TaskLease>(parts.Length / FieldsPerLease);
+        for (var at = 0; at + FieldsPerLease <= parts.Length; at += FieldsPerLease)
+        {
+            long Long(int offset) => RedisTaskReader.ParseLong((string)parts[at + offset]!);
+            leases.Add(new TaskLease(
+                TaskId: (string)parts[at]!,
+                Type: (string)parts[at + 1]!,
+                PayloadJson: (string)parts[at + 2]!,
+                Priority: (int)Long(3),
+                Attempt: (int)Long(4),
+                MaxRetries: (int)Long(5),
+                WorkerId: workerId,
+                LeaseToken: Long(6),
+                LeaseExpiresAt: RedisTaskReader.FromMs(Long(7)),
+                CreatedAt: RedisTaskReader.FromMs(Long(8))));
+        }
+        leases.Sort((a, b) => string.CompareOrdinal(a.TaskId, b.TaskId));
+        return leases;
+    }
 }

@@ -43,6 +43,9 @@ internal sealed record ListArgs(RedisKey ns, string status, string queue, int of
 /// <summary>stats.lua, checkServer.lua and listWorkers.lua.</summary>
 internal sealed record NamespaceArgs(RedisKey ns);
 
+/// <summary>listLeases.lua.</summary>
+internal sealed record ListLeasesArgs(RedisKey ns, string workerId);
+
 /// <summary>registerWorker.lua.</summary>
 internal sealed record RegisterWorkerArgs(RedisKey workersKey, RedisKey workerKey, string workerId, string infoJson, long ttlMs);
 

@@ -57,6 +57,7 @@ internal sealed class RedisScripts
         RegisterWorker = Load("registerWorker");
         UnregisterWorker = Load("unregisterWorker");
         ListWorkers = Load("listWorkers");
+        ListLeases = Load("listLeases");
         ExportMeta = Load("exportMeta");
         ExportPage = Load("exportPage");
         ImportTasks = Load("importTasks");
@@ -94,6 +95,7 @@ internal sealed class RedisScripts
     public LuaScript RegisterWorker { get; }
     public LuaScript UnregisterWorker { get; }
     public LuaScript ListWorkers { get; }
+    public LuaScript ListLeases { get; }
 
     private static string ReadResource(string name)
     {

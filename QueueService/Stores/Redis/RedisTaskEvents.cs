@@ -37,7 +37,7 @@ internal static class RedisTaskEvents
     private static TaskEvent ReadEvent(ref Utf8JsonReader reader)
     {
         string? kind = null, id = null, queue = null, status = null, worker = null, message = null, error = null;
-        long? atMs = null, dueMs = null, attempt = null, percent = null;
+        long? atMs = null, dueMs = null, attempt = null, percent = null, token = null;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
         {
             var name = reader.GetString();
@@ -56,6 +56,7 @@ internal static class RedisTaskEvents
                 case "m": message = reader.GetString(); break;
                 case "e": error = reader.GetString(); break;
                 case "due": dueMs = ReadLong(ref reader); break;
+                case "t": token = ReadLong(ref reader); break;
                 default: reader.Skip(); break; // a newer script's field: ignored
             }
         }
@@ -74,6 +75,7 @@ internal static class RedisTaskEvents
             Progress = percent is { } p ? new TaskProgress((int)p, message) : null,
             Error = error,
             ScheduledFor = dueMs is { } due ? DateTimeOffset.FromUnixTimeMilliseconds(due) : null,
+            LeaseToken = eventKind == TaskEventKind.Started ? token : null,
         };
     }
 

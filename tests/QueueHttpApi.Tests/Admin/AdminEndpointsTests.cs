@@ -125,6 +125,9 @@ public sealed class AdminEndpointsTests(RedisServerFixture redis) : IClassFixtur
 
         var again = await (await client.PostAsync("/admin/cleanup-stuck-tasks", null)).JsonAsync();
         again.GetProperty("requeued").GetInt32().Should().Be(0, "nothing is stuck any more");
+        (await client.GetStringAsync("/metrics")).Should()
+            .Contain("redisqueue_tasks_reclaimed_total{queue=\"risk-detection\",reason=\"lease-expired\",status=\"queued\"} 1")
+            .And.Contain("redisqueue_tasks_reclaimed_total{queue=\"risk-detection\",reason=\"lease-expired\",status=\"failed\"} 1");
     }
 
     [Theory]
@@ -164,6 +167,9 @@ public sealed class AdminEndpointsTests(RedisServerFixture redis) : IClassFixtur
         retried.ErrorHistory.Should().ContainSingle().Which.Kind.Should().Be(TaskErrorKinds.Timeout);
         retried.LastError.Should().Contain("hung-worker");
         (await store.GetAsync(spent.Id))!.Status.Should().Be(QueueTaskStatus.Failed);
+        (await client.GetStringAsync("/metrics")).Should()
+            .Contain("redisqueue_tasks_reclaimed_total{queue=\"risk-detection\",reason=\"timeout\",status=\"scheduled\"} 1")
+            .And.Contain("redisqueue_tasks_reclaimed_total{queue=\"risk-detection\",reason=\"timeout\",status=\"failed\"} 1");
     }
 
     [Theory]

@@ -27,7 +27,7 @@ public sealed class HungWorkerTests
     }
 
     private static LeaseReaper Reaper(IQueueStore store, ListLogger<LeaseReaper> logger) =>
-        new(store, Options.Create(new MaintenanceOptions { ReapInterval = TimeSpan.FromMilliseconds(50) }), TimeProvider.System, logger);
+        new(store, Options.Create(new MaintenanceOptions { ReapInterval = TimeSpan.FromMilliseconds(50) }), new ReclaimCounter(), TimeProvider.System, logger);
 
     [Fact]
     public async Task Reaper_FailsTheTaskAsTimeout_WhenItsWorkerKeepsHeartbeatingButNeverEndsIt()

@@ -49,7 +49,7 @@ public sealed class MaintenanceLoopTests : IDisposable
         var id = (await store.EnqueueAsync(new NewTask(Queue, "{}"))).Id;
         var lease = (await store.LeaseAsync("hung-worker", [Queue], 1, TimeSpan.FromSeconds(30))).Single();
         var logger = new ListLogger<LeaseReaper>();
-        using var reaper = new LeaseReaper(store, Options(), _time, logger);
+        using var reaper = new LeaseReaper(store, Options(), new ReclaimCounter(), _time, logger);
         await reaper.StartAsync(CancellationToken.None);
 
         // A hung worker: its handler never ends and ignores its token, but its heartbeat loop goes on every 20 s.
@@ -84,7 +84,7 @@ public sealed class MaintenanceLoopTests : IDisposable
         var id = (await _store.EnqueueAsync(new NewTask(Queue, "{}"))).Id;
         await _store.LeaseAsync("crashed-worker", [Queue], 1, TimeSpan.FromSeconds(30));
         var logger = new ListLogger<LeaseReaper>();
-        using var reaper = new LeaseReaper(_store, Options(), _time, logger);
+        using var reaper = new LeaseReaper(_store, Options(), new ReclaimCounter(), _time, logger);
         await reaper.StartAsync(CancellationToken.None);
 
         var task = await AdvanceUntilAsync(id, t => t?.Status == QueueTaskStatus.Queued, TimeSpan.FromSeconds(5), "the reaper should reclaim the expired lease");
@@ -101,7 +101,7 @@ public sealed class MaintenanceLoopTests : IDisposable
         var id = (await _store.EnqueueAsync(new NewTask(Queue, "{}"))).Id;
         await _store.LeaseAsync("crashed-worker", [Queue], 1, TimeSpan.FromSeconds(30));
         var (flaky, control) = FlakyStore.Wrap(_store, nameof(IQueueStore.ReapExpiredAsync), failures: 3);
-        using var reaper = new LeaseReaper(flaky, Options(), _time, NullLogger<LeaseReaper>.Instance);
+        using var reaper = new LeaseReaper(flaky, Options(), new ReclaimCounter(), _time, NullLogger<LeaseReaper>.Instance);
         await reaper.StartAsync(CancellationToken.None);
 
         await AdvanceUntilAsync(id, t => t?.Status == QueueTaskStatus.Queued, TimeSpan.FromSeconds(5), "the reaper should recover after the outage");

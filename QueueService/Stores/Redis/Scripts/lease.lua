@@ -5,7 +5,7 @@
   List-shaped, so evaluated with raw KEYS/ARGV (see RedisScripts), never with named parameters.
   keys:    KEYS[1] namespace prefix; KEYS[1 + q] queued index of queue q
   args:    ARGV[1] workerId, ARGV[2] maxTasks, ARGV[3] leaseMs, ARGV[4] promoteBatch
-  events:  queued per promoted task, then started (n, w) per lease
+  events:  queued per promoted task, then started (n, w, t = lease token) per lease
   returns: {orphans dropped, then 9 per lease, in run order: id, type, payloadJson, priority,
            attempt, maxRetries, leaseToken, leaseExpiresAtMs, createdAtMs}
   Every candidate's hash is read before anything is written: an orphan (hash gone) is dropped
@@ -81,6 +81,7 @@ for i = 1, #picked do
   local event = emit('started', id, f[1], 'processing', now)
   event.n = attempt
   event.w = workerId
+  event.t = token
   local o = #out
   out[o + 1] = id
   out[o + 2] = f[1]

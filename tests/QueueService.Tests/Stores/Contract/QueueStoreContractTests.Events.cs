@@ -67,10 +67,12 @@ public abstract partial class QueueStoreContractTests
         var id = await EnqueueAsync();
         await using var events = await Store.SubscribeEventsAsync();
 
-        await LeaseOneAsync(worker: "worker-7");
+        var lease = await LeaseOneAsync(worker: "worker-7");
 
         var task = await GetRequiredAsync(id);
-        (await NextEventAsync(events)).Should().BeEquivalentTo(EventOf(TaskEventKind.Started, task, attempt: 1, worker: "worker-7"));
+        (await NextEventAsync(events)).Should().BeEquivalentTo(
+            EventOf(TaskEventKind.Started, task, attempt: 1, worker: "worker-7") with { LeaseToken = lease.LeaseToken },
+            "a started event carries the lease token, for the API's redo log");
         await AssertNothingElseAsync(events);
     }
 
@@ -81,13 +83,13 @@ public abstract partial class QueueStoreContractTests
         await AMillisecondPassesAsync(result.CreatedAt);
         await using var events = await Store.SubscribeEventsAsync();
 
-        await LeaseOneAsync();
+        var lease = await LeaseOneAsync();
 
         var task = await GetRequiredAsync(result.Id);
         (await NextEventsAsync(events, 2)).Should().BeEquivalentTo(
             [
                 EventOf(TaskEventKind.Queued, task) with { Status = QueueTaskStatus.Queued },
-                EventOf(TaskEventKind.Started, task, attempt: 1, worker: "worker-1"),
+                EventOf(TaskEventKind.Started, task, attempt: 1, worker: "worker-1") with { LeaseToken = lease.LeaseToken },
             ], o => o.WithStrictOrdering());
         await AssertNothingElseAsync(events);
     }
@@ -296,7 +298,7 @@ public abstract partial class QueueStoreContractTests
         var id = await EnqueueAsync();
         expected.Add(EventOf(TaskEventKind.Queued, await GetRequiredAsync(id)));
         var lease = await LeaseOneAsync();
-        expected.Add(EventOf(TaskEventKind.Started, await GetRequiredAsync(id), 1, "worker-1"));
+        expected.Add(EventOf(TaskEventKind.Started, await GetRequiredAsync(id), 1, "worker-1") with { LeaseToken = lease.LeaseToken });
         await Store.ReportProgressAsync(lease, new TaskProgress(40, "half-way"));
         expected.Add(EventOf(TaskEventKind.Progress, await GetRequiredAsync(id), 1, "worker-1") with { Progress = new TaskProgress(40, "half-way") });
         await FailNowAsync(lease, "flaky");
@@ -304,7 +306,7 @@ public abstract partial class QueueStoreContractTests
         var again = await LeaseWhenDueAsync();
         var running = await GetRequiredAsync(id);
         expected.Add(EventOf(TaskEventKind.Queued, running) with { Status = QueueTaskStatus.Queued });
-        expected.Add(EventOf(TaskEventKind.Started, running, 2, "worker-1"));
+        expected.Add(EventOf(TaskEventKind.Started, running, 2, "worker-1") with { LeaseToken = again.LeaseToken });
         await Store.CompleteAsync(again, null);
         expected.Add(EventOf(TaskEventKind.Completed, await GetRequiredAsync(id), 2, "worker-1"));
 

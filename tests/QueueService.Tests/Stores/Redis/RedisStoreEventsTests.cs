@@ -66,8 +66,8 @@ public sealed class RedisStoreEventsTests(RedisServerFixture redis) : IClassFixt
 
             JsonDocument.Parse(batch).RootElement.GetArrayLength().Should().Be(2, "one message carries every event of a script call");
             var fields = JsonDocument.Parse(started).RootElement[0].EnumerateObject().Select(p => p.Name);
-            fields.Should().BeEquivalentTo("k", "id", "q", "s", "at", "n", "w");
-            started.Length.Should().BeLessThan(120, "a started event is ~100 bytes: {0}", started);
+            fields.Should().BeEquivalentTo("k", "id", "q", "s", "at", "n", "w", "t");
+            started.Length.Should().BeLessThan(130, "a started event is ~110 bytes: {0}", started);
         }
         finally
         {
@@ -103,16 +103,17 @@ public sealed class RedisStoreEventsTests(RedisServerFixture redis) : IClassFixt
     }
 
     [Theory]
-    [InlineData("[{\"k\":\"started\",\"id\":\"t1\",\"q\":\"a\",\"s\":\"processing\",\"at\":1763900000123,\"n\":2,\"w\":\"w1\"}]", TaskEventKind.Started, 2, "w1")]
-    [InlineData("[{\"k\":\"queued\",\"id\":\"t1\",\"q\":\"a\",\"s\":\"queued\",\"at\":1.763900000123e+12,\"w\":false,\"later\":{\"x\":1}}]", TaskEventKind.Queued, null, null)]
-    public void Parse_ReadsTheWireFormat_WhenFieldsAreMissingFalseOrUnknown(string json, TaskEventKind kind, int? attempt, string? worker)
+    [InlineData("[{\"k\":\"started\",\"id\":\"t1\",\"q\":\"a\",\"s\":\"processing\",\"at\":1763900000123,\"n\":2,\"w\":\"w1\",\"t\":17}]", TaskEventKind.Started, 2, "w1", 17L)]
+    [InlineData("[{\"k\":\"started\",\"id\":\"t1\",\"q\":\"a\",\"s\":\"processing\",\"at\":1763900000123,\"n\":2,\"w\":\"w1\"}]", TaskEventKind.Started, 2, "w1", null)]
+    [InlineData("[{\"k\":\"queued\",\"id\":\"t1\",\"q\":\"a\",\"s\":\"queued\",\"at\":1.763900000123e+12,\"w\":false,\"later\":{\"x\":1}}]", TaskEventKind.Queued, null, null, null)]
+    public void Parse_ReadsTheWireFormat_WhenFieldsAreMissingFalseOrUnknown(string json, TaskEventKind kind, int? attempt, string? worker, long? token)
     {
         var parsed = RedisTaskEvents.Parse(System.Text.Encoding.UTF8.GetBytes(json));
 
         parsed.Should().ContainSingle().Which.Should().BeEquivalentTo(new TaskEvent
         {
             Kind = kind, TaskId = "t1", Queue = "a", Status = kind == TaskEventKind.Started ? QueueTaskStatus.Processing : QueueTaskStatus.Queued,
-            At = DateTimeOffset.FromUnixTimeMilliseconds(1763900000123), Attempt = attempt, WorkerId = worker,
+            At = DateTimeOffset.FromUnixTimeMilliseconds(1763900000123), Attempt = attempt, WorkerId = worker, LeaseToken = token,
         });
     }
 
