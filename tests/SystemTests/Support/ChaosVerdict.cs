@@ -95,7 +95,7 @@ internal sealed class ChaosVerdict
             if (task.Status != "completed")
                 unfinished.Add($"{s.Task.Name} id {task.Id}: {task.Status}, attempt {task.Attempts}, worker {task.WorkerId ?? "none"}, " +
                     $"last error {task.LastError ?? "none"}; 202 at {_timeline.Describe(s.AnsweredAt)}; side file: {Lines(s.Task.Name)}");
-            CheckExecutions(s.Task, $"202 at {_timeline.Describe(s.AnsweredAt)}", executionProblems, reExecutedAfterCrash, endedTwiceAfterCrash);
+            CheckExecutions(s.Task, $"202 at {_timeline.Describe(s.AnsweredAt)}; {Attempts(task)}", executionProblems, reExecutedAfterCrash, endedTwiceAfterCrash);
         }
         Add(missing, "accepted (202) but gone from the store");
         Add(unfinished, "accepted (202) but not completed");
@@ -116,7 +116,7 @@ internal sealed class ChaosVerdict
                 landedUnanswered.Add(s.Task.Name);
                 foreach (var t in landed.Where(t => t.Status != "completed"))
                     _problems.Add($"{s.Task.Name} (no answer, yet in the store as {t.Id}) is {t.Status}, not completed");
-                CheckExecutions(s.Task, "no answer", executionProblems, reExecutedAfterCrash, endedTwiceAfterCrash);
+                CheckExecutions(s.Task, $"no answer; {string.Join("; ", landed.Select(Attempts))}", executionProblems, reExecutedAfterCrash, endedTwiceAfterCrash);
             }
             else if (_sideByName.ContainsKey(s.Task.Name))
                 _problems.Add($"{s.Task.Name} got no answer and is not in the store, yet ran: {Lines(s.Task.Name)}");
@@ -228,6 +228,11 @@ internal sealed class ChaosVerdict
 
     private string Lines(string name) =>
         _sideByName.TryGetValue(name, out var lines) ? string.Join(", ", lines.Select(l => $"{(l.IsEnd ? "end" : "start")} on {_workers.Name(l.WorkerPid)}")) : "no line";
+
+    /// <summary>What the store says of the task's attempts: how many, and each recorded error (a reclaimed lease names its worker).</summary>
+    private static string Attempts(SnapshotTask task) =>
+        $"store: {task.Status}, {task.Attempts} attempt(s), last worker {task.WorkerId ?? "none"}"
+        + (task.Errors.Count == 0 ? "" : ", errors: " + string.Join(" | ", task.Errors.Select(e => $"attempt {e.Attempt} {e.Kind}: {Trim(e.Message)}")));
 
     private string? NameOf(SnapshotTask task)
     {
