@@ -28,8 +28,13 @@ internal sealed record ApiStats(string Store, long Queued, long Scheduled, long 
 /// <param name="Pids">Worker id by process id, every worker that ran.</param>
 /// <param name="KilledPid">The process id of the worker the scenario killed.</param>
 /// <param name="Concurrency">Tasks each worker runs at once.</param>
-internal sealed record ChaosWorkers(IReadOnlyDictionary<int, string> Pids, int KilledPid, int Concurrency)
+/// <param name="LinesBeforeKillEnded">Side-file lines written before the killed worker had exited: a line of its pid
+/// from this index on came from a recogniser that outlived it (an orphan of the kill, its outcome never recorded).</param>
+internal sealed record ChaosWorkers(IReadOnlyDictionary<int, string> Pids, int KilledPid, int Concurrency, int LinesBeforeKillEnded)
 {
+    /// <summary>Whether <paramref name="line"/> was written by the killed worker's recogniser after the worker died.</summary>
+    public bool IsOrphan(SideLine line) => line.WorkerPid == KilledPid && line.Index >= LinesBeforeKillEnded;
+
     /// <summary>The worker's id, or the pid when no worker of the scenario had it.</summary>
     public string Name(int pid) => Pids.TryGetValue(pid, out var id) ? id : $"pid {pid} (not a worker of this scenario)";
 }
@@ -85,6 +90,7 @@ internal sealed class ChaosVerdict
         var executionProblems = new List<string>();
         var reExecutedAfterCrash = new List<string>();
         var endedTwiceAfterCrash = new List<string>();
+        var orphanEnds = new List<string>();
         foreach (var s in accepted)
         {
             if (!storedById.TryGetValue(s.TaskId!, out var task))
@@ -95,7 +101,7 @@ internal sealed class ChaosVerdict
             if (task.Status != "completed")
                 unfinished.Add($"{s.Task.Name} id {task.Id}: {task.Status}, attempt {task.Attempts}, worker {task.WorkerId ?? "none"}, " +
                     $"last error {task.LastError ?? "none"}; 202 at {_timeline.Describe(s.AnsweredAt)}; side file: {Lines(s.Task.Name)}");
-            CheckExecutions(s.Task, $"202 at {_timeline.Describe(s.AnsweredAt)}; {Attempts(task)}", executionProblems, reExecutedAfterCrash, endedTwiceAfterCrash);
+            CheckExecutions(s.Task, $"202 at {_timeline.Describe(s.AnsweredAt)}; {Attempts(task)}", executionProblems, reExecutedAfterCrash, endedTwiceAfterCrash, orphanEnds);
         }
         Add(missing, "accepted (202) but gone from the store");
         Add(unfinished, "accepted (202) but not completed");
@@ -116,7 +122,7 @@ internal sealed class ChaosVerdict
                 landedUnanswered.Add(s.Task.Name);
                 foreach (var t in landed.Where(t => t.Status != "completed"))
                     _problems.Add($"{s.Task.Name} (no answer, yet in the store as {t.Id}) is {t.Status}, not completed");
-                CheckExecutions(s.Task, $"no answer; {string.Join("; ", landed.Select(Attempts))}", executionProblems, reExecutedAfterCrash, endedTwiceAfterCrash);
+                CheckExecutions(s.Task, $"no answer; {string.Join("; ", landed.Select(Attempts))}", executionProblems, reExecutedAfterCrash, endedTwiceAfterCrash, orphanEnds);
             }
             else if (_sideByName.ContainsKey(s.Task.Name))
                 _problems.Add($"{s.Task.Name} got no answer and is not in the store, yet ran: {Lines(s.Task.Name)}");
@@ -146,10 +152,11 @@ internal sealed class ChaosVerdict
                     $"scheduled {final.Scheduled}, processing {final.Processing}, failed {final.Failed}, cancelled {final.Cancelled}");
         }
 
-        return Table(accepted, refused, unanswered, landedUnanswered, stored, side, final, reExecutedAfterCrash, endedTwiceAfterCrash);
+        return Table(accepted, refused, unanswered, landedUnanswered, stored, side, final, reExecutedAfterCrash, endedTwiceAfterCrash, orphanEnds);
     }
 
-    private void CheckExecutions(ChaosTask task, string when, List<string> problems, List<string> reExecuted, List<string> endedTwice)
+    private void CheckExecutions(ChaosTask task, string when, List<string> problems, List<string> reExecuted, List<string> endedTwice,
+        List<string> orphanEnds)
     {
         var lines = _sideByName.TryGetValue(task.Name, out var found) ? found : [];
         var starts = lines.Count(l => !l.IsEnd);
@@ -165,14 +172,16 @@ internal sealed class ChaosVerdict
             problems.Add($"{task.Name} ({when}): {starts} starts, {ends} ends: {Lines(task.Name)}");
         else if (starts > 1)
         {
-            var entry = $"{task.Name}: {Lines(task.Name)}";
+            var entry = $"{task.Name}: {Lines(task.Name)}; {when}";
             reExecuted.Add(entry);
-            if (ends > 1) endedTwice.Add(entry);
+            if (ends > 1 && onKilled.Any(l => l.IsEnd && _workers.IsOrphan(l))) orphanEnds.Add(entry);
+            else if (ends > 1) endedTwice.Add(entry);
         }
     }
 
     private string Table(Submission[] accepted, Submission[] refused, Submission[] unanswered, List<string> landedUnanswered,
-        IReadOnlyList<SnapshotTask> stored, IReadOnlyList<SideLine> side, ApiStats? final, List<string> reExecuted, List<string> endedTwice)
+        IReadOnlyList<SnapshotTask> stored, IReadOnlyList<SideLine> side, ApiStats? final, List<string> reExecuted, List<string> endedTwice,
+        List<string> orphanEnds)
     {
         var text = new StringBuilder();
         void Row(string what, string value) => text.AppendLine(CultureInfo.InvariantCulture, $"| {what} | {value} |");
@@ -194,7 +203,8 @@ internal sealed class ChaosVerdict
         Row("handler executions (start lines)", N(side.Count(l => !l.IsEnd)));
         Row("handler executions run to the end (end lines)", N(side.Count(l => l.IsEnd)));
         Row($"tasks run again after the kill of worker {_workers.Name(_workers.KilledPid)}", N(reExecuted.Count));
-        Row("  of which ran to the end twice (duplicate completions)", N(endedTwice.Count));
+        Row("  of which the killed worker's run had ended before it died (outcome lost with the worker)", N(endedTwice.Count));
+        Row("  of which the killed worker's recogniser ended after it died (orphan of the kill)", N(orphanEnds.Count));
         Row("executions cut short by that kill", N(SideFile.Unfinished(side, _workers.KilledPid)));
         Row("problems", N(_problems.Count));
         if (final is not null)
@@ -227,7 +237,9 @@ internal sealed class ChaosVerdict
     }
 
     private string Lines(string name) =>
-        _sideByName.TryGetValue(name, out var lines) ? string.Join(", ", lines.Select(l => $"{(l.IsEnd ? "end" : "start")} on {_workers.Name(l.WorkerPid)}")) : "no line";
+        _sideByName.TryGetValue(name, out var lines)
+            ? string.Join(", ", lines.Select(l => $"{(l.IsEnd ? "end" : "start")} on {_workers.Name(l.WorkerPid)}{(_workers.IsOrphan(l) ? " (after it died)" : "")}"))
+            : "no line";
 
     /// <summary>What the store says of the task's attempts: how many, and each recorded error (a reclaimed lease names its worker).</summary>
     private static string Attempts(SnapshotTask task) =>

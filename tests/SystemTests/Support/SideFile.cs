@@ -6,7 +6,8 @@ namespace SystemTests.Support;
 /// <param name="IsEnd">False for <c>start</c>, true for <c>end</c>.</param>
 /// <param name="Name">The task's name (<see cref="ChaosTask.Name"/>).</param>
 /// <param name="WorkerPid">The worker process that ran it.</param>
-internal sealed record SideLine(bool IsEnd, string Name, int WorkerPid)
+/// <param name="Index">0-based line number in the file: the order of the appends.</param>
+internal sealed record SideLine(bool IsEnd, string Name, int WorkerPid, int Index)
 {
     /// <inheritdoc/>
     public override string ToString() => $"{(IsEnd ? "end" : "start")} {Name} {WorkerPid}";
@@ -35,7 +36,7 @@ internal static class SideFile
             if (parts is not [("start" or "end") and var kind, { Length: ChaosWorkload.NameLength } name, var pidText]
                 || !int.TryParse(pidText, NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
                 throw new Xunit.Sdk.XunitException($"Side file {path}, line {index + 1}, is not 'start|end NAME PID': '{rows[index]}'");
-            lines.Add(new SideLine(kind == "end", name, pid));
+            lines.Add(new SideLine(kind == "end", name, pid, index));
         }
         return lines;
     }
