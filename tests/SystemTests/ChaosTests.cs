@@ -127,7 +127,10 @@ public sealed class ChaosTests(ITestOutputHelper output)
             alive.Should().BeEmpty("only the killed worker may exit");
             verdict.Problems.Should().BeEmpty("every task that got a 202 completes and runs once. Report:\n" + verdict.Report
                 + "\nProgress:\n" + string.Join('\n', progress)
-                + "\nAPI logs (last 80 lines of each):\n" + string.Join("\n---\n", apis.Select(a => string.Join('\n', a.Process.Lines.TakeLast(80)))));
+                + "\nAPI logs, warnings and store transitions (last 60 of each process):\n"
+                + string.Join("\n---\n", apis.Select(a => string.Join('\n', a.Process.Lines.Where(IsTelling).TakeLast(60))))
+                + "\nWorker errors (last 20 of each process):\n"
+                + string.Join("\n---\n", workers.Select(w => $"{workerIds[w.Id]}:\n" + string.Join('\n', w.Lines.Where(IsError).TakeLast(20)))));
 
             async Task ChaosAsync()
             {
@@ -237,6 +240,17 @@ public sealed class ChaosTests(ITestOutputHelper output)
             workload.Delete();
         }
     }
+
+    /// <summary>An API log line worth quoting in a failure: a warning or error, or a line about the store, a restore or a drain.</summary>
+    private static bool IsTelling(string line) =>
+        line.Contains(" WRN]", StringComparison.Ordinal) || IsError(line)
+        || line.Contains("restor", StringComparison.OrdinalIgnoreCase) || line.Contains("drain", StringComparison.OrdinalIgnoreCase)
+        || line.Contains("journal", StringComparison.OrdinalIgnoreCase) || line.Contains("memory-fallback", StringComparison.Ordinal);
+
+    /// <summary>A log line at Error or Fatal (Serilog's console template: <c>[HH:mm:ss ERR]</c>), or an exception's stack line.</summary>
+    private static bool IsError(string line) =>
+        line.Contains(" ERR]", StringComparison.Ordinal) || line.Contains(" FTL]", StringComparison.Ordinal)
+        || line.StartsWith("System.", StringComparison.Ordinal) || line.StartsWith("   at ", StringComparison.Ordinal);
 
     /// <summary>Waits for an in-process condition (the client's counts, the side file), polling, with <see cref="StepPatience"/>.</summary>
     private static Task WaitAsync(Func<bool> condition, string because, CancellationToken cancellationToken) =>
