@@ -13,7 +13,7 @@ namespace SystemTests;
 /// killed during the empty outage and restarted while Redis is still down. At the end every task that got a 202
 /// must be completed, its handler run to the end once (side file), and <c>/stats</c> must add up.
 /// </summary>
-public sealed class ChaosTests(ITestOutputHelper output)
+public sealed partial class ChaosTests(ITestOutputHelper output)
 {
     private const int TaskCount = 5000;
     private const int SlowEvery = 50; // 2 %: 100 tasks of 1-3 s
@@ -247,10 +247,15 @@ public sealed class ChaosTests(ITestOutputHelper output)
         || line.Contains("restor", StringComparison.OrdinalIgnoreCase) || line.Contains("drain", StringComparison.OrdinalIgnoreCase)
         || line.Contains("journal", StringComparison.OrdinalIgnoreCase) || line.Contains("memory-fallback", StringComparison.Ordinal);
 
-    /// <summary>A log line at Error or Fatal (Serilog's console template: <c>[HH:mm:ss ERR]</c>), or an exception's stack line.</summary>
+    /// <summary>
+    /// A log line at Error or Fatal (Serilog's console template: <c>[HH:mm:ss ERR]</c>), or the first line of a logged
+    /// exception (<c>System.InvalidOperationException: …</c>); not the stack lines, which would crowd out the rest.
+    /// </summary>
     private static bool IsError(string line) =>
-        line.Contains(" ERR]", StringComparison.Ordinal) || line.Contains(" FTL]", StringComparison.Ordinal)
-        || line.StartsWith("System.", StringComparison.Ordinal) || line.StartsWith("   at ", StringComparison.Ordinal);
+        line.Contains(" ERR]", StringComparison.Ordinal) || line.Contains(" FTL]", StringComparison.Ordinal) || ExceptionLine().IsMatch(line);
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[A-Z]\w*(\.\w+)*Exception: ")]
+    private static partial System.Text.RegularExpressions.Regex ExceptionLine();
 
     /// <summary>Waits for an in-process condition (the client's counts, the side file), polling, with <see cref="StepPatience"/>.</summary>
     private static Task WaitAsync(Func<bool> condition, string because, CancellationToken cancellationToken) =>
