@@ -210,9 +210,12 @@ public sealed partial class ChaosTests(ITestOutputHelper output)
             // Every few seconds, one row of progress: the client, the handlers, the API's view.
             async Task SampleAsync(CancellationToken ct)
             {
-                while (!ct.IsCancellationRequested)
+                // Ends with the scenario: cancelled after the settle, or by the scenario's bound, or when the folder is gone.
+                while (!ct.IsCancellationRequested && File.Exists(workload.SideFile))
                 {
-                    var ends = SideFile.Read(workload.SideFile).Count(l => l.IsEnd);
+                    int ends;
+                    try { ends = SideFile.Read(workload.SideFile).Count(l => l.IsEnd); }
+                    catch (IOException) { return; }
                     var row = $"| {ChaosTimeline.Seconds(timeline.Now)} | {client.Answered} | {client.Accepted} | {ends} |";
                     try
                     {
