@@ -23,10 +23,14 @@ internal sealed class ApiProcess : IAsyncDisposable
     /// <summary><c>http://127.0.0.1:port</c>.</summary>
     public Uri BaseAddress { get; }
 
-    /// <summary>Launches the process with <paramref name="environment"/> (plus <c>ASPNETCORE_URLS</c>); does not wait for it.</summary>
-    public static ApiProcess Launch(IReadOnlyDictionary<string, string?> environment)
+    /// <summary>
+    /// Launches the process with <paramref name="environment"/> (plus <c>ASPNETCORE_URLS</c>) on
+    /// <paramref name="baseAddress"/>, or on a free loopback port when none is given (a restarted API takes
+    /// its predecessor's, as a service behind a fixed address would); does not wait for it.
+    /// </summary>
+    public static ApiProcess Launch(IReadOnlyDictionary<string, string?> environment, Uri? baseAddress = null)
     {
-        var baseAddress = new Uri($"http://127.0.0.1:{LocalRedisServer.FreeLoopbackPort()}");
+        baseAddress ??= new Uri($"http://127.0.0.1:{LocalRedisServer.FreeLoopbackPort()}");
         var env = new Dictionary<string, string?>(environment) { ["ASPNETCORE_URLS"] = baseAddress.ToString().TrimEnd('/') };
         return new ApiProcess(WorkerProcess.StartHost(ApiAssembly(), env), baseAddress);
     }
