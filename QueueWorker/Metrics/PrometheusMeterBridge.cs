@@ -22,7 +22,7 @@ public sealed class PrometheusMeterBridge : IDisposable
 {
     private readonly MeterListener _listener = new();
     private readonly object? _scope;
-    private readonly Dictionary<string, Counter> _counters;
+    private readonly Dictionary<string, (Counter Counter, string[] Labels)> _counters;
     private readonly Dictionary<string, (Histogram Histogram, string[] Labels)> _histograms;
 
     /// <summary>Starts listening to the <see cref="WorkerMetrics.MeterName"/> meters of <paramref name="meterScope"/> (the host's <see cref="IMeterFactory"/>; null for meters made without one).</summary>
@@ -34,14 +34,18 @@ public sealed class PrometheusMeterBridge : IDisposable
         string[] queue = [WorkerMetrics.QueueTag];
         string[] queueAndOutcome = [WorkerMetrics.QueueTag, WorkerMetrics.OutcomeTag];
         var buckets = WorkerMetrics.DurationBuckets.ToArray();
-        _counters = new Dictionary<string, Counter>(StringComparer.Ordinal)
+        string[] queueAndReason = [WorkerMetrics.QueueTag, WorkerMetrics.ReasonTag];
+        _counters = new Dictionary<string, (Counter, string[])>(StringComparer.Ordinal)
         {
-            [WorkerMetrics.CompletedName] = factory.CreateCounter("redisqueue_tasks_completed_total",
-                "Task attempts that completed, per queue.", queue),
-            [WorkerMetrics.FailedName] = factory.CreateCounter("redisqueue_tasks_failed_total",
-                "Task attempts that failed for good (no retry left, or a permanent error), per queue.", queue),
-            [WorkerMetrics.RetriedName] = factory.CreateCounter("redisqueue_tasks_retried_total",
-                "Task attempts that failed and were scheduled for a retry, per queue.", queue),
+            [WorkerMetrics.CompletedName] = (factory.CreateCounter("redisqueue_tasks_completed_total",
+                "Task attempts that completed, per queue.", queue), queue),
+            [WorkerMetrics.FailedName] = (factory.CreateCounter("redisqueue_tasks_failed_total",
+                "Task attempts that failed for good (no retry left, or a permanent error), per queue.", queue), queue),
+            [WorkerMetrics.RetriedName] = (factory.CreateCounter("redisqueue_tasks_retried_total",
+                "Task attempts that failed and were scheduled for a retry, per queue.", queue), queue),
+            [WorkerMetrics.ReconciledName] = (factory.CreateCounter("redisqueue_leases_reconciled_total",
+                "Leases the store held for this worker that it was not running (after an outage, or at start-up), per queue and reason: re-recorded (its remembered outcome recorded again) or handed-back.",
+                queueAndReason), queueAndReason),
         };
         _histograms = new Dictionary<string, (Histogram, string[])>(StringComparer.Ordinal)
         {
@@ -66,16 +70,21 @@ public sealed class PrometheusMeterBridge : IDisposable
 
     private void OnCount(Instrument instrument, long value, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? state)
     {
-        if (_counters.TryGetValue(instrument.Name, out var counter))
-            counter.WithLabels(TagValue(tags, WorkerMetrics.QueueTag)).Inc(value);
+        if (_counters.TryGetValue(instrument.Name, out var entry))
+            entry.Counter.WithLabels(LabelValues(tags, entry.Labels)).Inc(value);
     }
 
     private void OnObserve(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? state)
     {
         if (!_histograms.TryGetValue(instrument.Name, out var entry)) return;
-        var values = new string[entry.Labels.Length];
-        for (var i = 0; i < values.Length; i++) values[i] = TagValue(tags, entry.Labels[i]);
-        entry.Histogram.WithLabels(values).Observe(value);
+        entry.Histogram.WithLabels(LabelValues(tags, entry.Labels)).Observe(value);
+    }
+
+    private static string[] LabelValues(ReadOnlySpan<KeyValuePair<string, object?>> tags, string[] labels)
+    {
+        var values = new string[labels.Length];
+        for (var i = 0; i < values.Length; i++) values[i] = TagValue(tags, labels[i]);
+        return values;
     }
 
     private static string TagValue(ReadOnlySpan<KeyValuePair<string, object?>> tags, string key)

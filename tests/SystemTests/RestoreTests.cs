@@ -58,7 +58,8 @@ public sealed class RestoreTests
 
         var restarted = (await system.StartApisAsync([Settings(backups.Path)]))[0];
         BackupLog.Restores(restarted.Process.Lines).Should().ContainSingle().Which.Should().Be(
-            new RestoreLine(backup.File, all.Length, Imported: all.Length, Skipped: 0, Requeued: 1));
+            new RestoreLine(backup.File, all.Length, Imported: all.Length, Skipped: 0, Requeued: 0),
+            "the redo log holds the API's submissions, so the running task is held for its worker, not queued again");
         BackupLog.Backups(restarted.Process.Lines, "after restore").Should().ContainSingle().Which.Tasks.Should().Be(all.Length);
         (await system.Store.GetEpochAsync()).Should().Be(epoch, "Redis takes the snapshot's epoch, so the next restart finds it authoritative");
 
@@ -66,9 +67,14 @@ public sealed class RestoreTests
         foreach (var id in all.Where(id => id != running))
             after[id].Should().BeEquivalentTo(before[id], o => o.Excluding(t => t.QueuePosition).Excluding(t => t.EstimatedWait),
                 "task {0} comes back exactly as it was", id);
-        after[running].Should().Match<QueueTask>(t => t.Status == QueueTaskStatus.Queued && t.Attempts == 0 && t.LeaseExpiresAt == null
-            && t.Priority == before[running].Priority && t.PayloadJson == before[running].PayloadJson,
-            "a task that was running comes back queued, its attempt not counted, as a hand-back would leave it");
+        after[running].Should().Match<QueueTask>(t => t.Status == QueueTaskStatus.Processing && t.Attempts == 1 && t.WorkerId == "before-the-wipe"
+            && t.LeaseExpiresAt > DateTimeOffset.UtcNow && t.LeaseExpiresAt < DateTimeOffset.UtcNow + TimeSpan.FromMinutes(1),
+            "a task that was running comes back under its worker's lease, renewed for one lease duration (30 s), not the hour it had");
+        // Its worker does not know it any more (it is this test): reconciling, a worker hands such a lease back.
+        (await system.Store.ListLeasesAsync("before-the-wipe")).Should().ContainSingle().Which.LeaseToken.Should().Be(head[0].LeaseToken);
+        await system.Store.ReleaseAsync(head[0]);
+        (await system.Store.GetAsync(running))!.Should().Match<QueueTask>(t => t.Status == QueueTaskStatus.Queued && t.Attempts == 0,
+            "handed back, it is queued at its place with the attempt not counted");
 
         // The run order: by priority, then enqueue order, the formerly running task at its old place. A task
         // enqueued now goes behind every restored task of its priority: the sequence continued above the snapshot's.

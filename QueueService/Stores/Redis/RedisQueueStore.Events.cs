@@ -39,7 +39,7 @@ public sealed partial class RedisQueueStore
         try
         {
             if (_eventsSubscription is not null) return;
-            var queue = await GuardAsync("subscribe events", () => _connection.GetSubscriber().SubscribeAsync(_keys.EventsChannel));
+            var queue = await GuardAsync("subscribe events", () => _connection.GetSubscriber().SubscribeAsync(_keys.EventsChannel), CancellationToken.None);
             // OnMessage handles one message at a time, in arrival order: the order the scripts ran.
             queue.OnMessage(OnEventsMessage);
             Volatile.Write(ref _eventsSubscription, queue);

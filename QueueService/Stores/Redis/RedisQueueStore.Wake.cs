@@ -71,7 +71,7 @@ public sealed partial class RedisQueueStore
         try
         {
             if (_subscription is not null) return false;
-            var queue = await GuardAsync("subscribe", () => _connection.GetSubscriber().SubscribeAsync(_keys.WakeChannel));
+            var queue = await GuardAsync("subscribe", () => _connection.GetSubscriber().SubscribeAsync(_keys.WakeChannel), CancellationToken.None);
             queue.OnMessage(message => Wake((string?)message.Message));
             Volatile.Write(ref _subscription, queue);
             return true;

@@ -86,14 +86,14 @@ public sealed partial class RedisQueueStore : IQueueStore, IAsyncDisposable
     private Task<RedisResult> EvalAsync(LuaScript script, object args, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
-        return GuardAsync(_scripts.NameOf(script), () => script.EvaluateAsync(Db, args));
+        return GuardAsync(_scripts.NameOf(script), () => script.EvaluateAsync(Db, args), ct);
     }
 
     /// <summary>Evaluates a list-shaped script with raw KEYS/ARGV: the same EVALSHA path (see <see cref="RedisScripts"/>).</summary>
     private Task<RedisResult> EvalRawAsync(LuaScript script, RedisKey[] keys, RedisValue[] values, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
-        return GuardAsync(_scripts.NameOf(script), () => Db.ScriptEvaluateAsync(script.ExecutableScript, keys, values));
+        return GuardAsync(_scripts.NameOf(script), () => Db.ScriptEvaluateAsync(script.ExecutableScript, keys, values), ct);
     }
 
     /// <summary>A read script: stops waiting when <paramref name="ct"/> fires (the script itself still runs, harmlessly).</summary>
@@ -104,7 +104,7 @@ public sealed partial class RedisQueueStore : IQueueStore, IAsyncDisposable
     private Task<T> ReadAsync<T>(string operation, Func<Task<T>> read, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
-        return GuardAsync(operation, () => read().WaitAsync(ct));
+        return GuardAsync(operation, () => read().WaitAsync(ct), ct);
     }
 
     /// <summary>
@@ -112,15 +112,17 @@ public sealed partial class RedisQueueStore : IQueueStore, IAsyncDisposable
     /// (logged at Debug only: the caller retries and reports the outage itself, once when it starts and once
     /// when it ends; a Warning here made every failed poll of every loop a warning with a stack trace) or
     /// <see cref="StoreError.Internal"/> (logged at Error with the script: retrying cannot help). Cancellation
-    /// and our own refusals pass through.
+    /// and our own refusals pass through: a cancellation only when <paramref name="ct"/> (the caller's) fired. A
+    /// cancellation the caller did not ask for is the client giving up on a command whose connection died
+    /// (StackExchange.Redis cancels such commands with no token of ours), so it is <see cref="StoreError.Unavailable"/>.
     /// </summary>
-    private async Task<T> GuardAsync<T>(string operation, Func<Task<T>> call)
+    private async Task<T> GuardAsync<T>(string operation, Func<Task<T>> call, CancellationToken ct = default)
     {
         try
         {
             return await call();
         }
-        catch (Exception ex) when (Classify(ex) is { } error)
+        catch (Exception ex) when (Classify(ex, ct) is { } error)
         {
             if (error == StoreError.Internal)
             {
@@ -145,11 +147,17 @@ public sealed partial class RedisQueueStore : IQueueStore, IAsyncDisposable
     /// <see cref="RedisException"/>), a disposed multiplexer and passing server states;
     /// <see cref="StoreError.Internal"/> for a server error that will repeat and for a command the client
     /// refused to send (<see cref="RedisCommandException"/>: disabled or renamed command, cross-slot keys);
-    /// null for what is not a storage failure (cancellation, our own refusals).
+    /// null for what is not a storage failure (the caller's own cancellation through <paramref name="callerToken"/>,
+    /// our own refusals). Two failures of a connection dying under load that the client does not wrap (seen with
+    /// StackExchange.Redis 2.13 when redis-server is killed mid-write, reproduced by the chaos test): a cancellation
+    /// the caller did not ask for, and System.IO.Pipelines' "Writing is not allowed after writer was completed"
+    /// (an <see cref="InvalidOperationException"/>) — both <see cref="StoreError.Unavailable"/>.
     /// </summary>
-    internal static StoreError? Classify(Exception exception) => exception switch
+    internal static StoreError? Classify(Exception exception, CancellationToken callerToken = default) => exception switch
     {
-        QueueStoreException or OperationCanceledException => null,
+        QueueStoreException => null,
+        OperationCanceledException => callerToken.IsCancellationRequested ? null : StoreError.Unavailable,
+        InvalidOperationException { Source: "System.IO.Pipelines" } => StoreError.Unavailable,
         RedisConnectionException or TimeoutException or ObjectDisposedException => StoreError.Unavailable,
         RedisServerException server => PassingServerErrors.Any(code => server.Message.StartsWith(code, StringComparison.Ordinal))
             ? StoreError.Unavailable

@@ -74,6 +74,32 @@ public sealed class PrometheusMeterBridgeTests
         }
     }
 
+    [Fact]
+    public async Task Bridge_CountsALeaseHandedBackAtStartUp_ByQueueAndReason()
+    {
+        using var host = BuildHost();
+        var registry = Prometheus.Metrics.NewCustomRegistry();
+        using var bridge = new PrometheusMeterBridge(registry, host.Services.GetRequiredService<IMeterFactory>());
+        var store = host.Services.GetRequiredService<IQueueStore>();
+        var workerId = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<WorkerOptions>>().Value.WorkerId;
+        // A lease left by an earlier process with this worker's id (or brought back by a restore).
+        var left = await store.EnqueueAsync(new NewTask(FlakyHandler.QueueName, """{"failures":0}"""));
+        await store.LeaseAsync(workerId, [FlakyHandler.QueueName], 1, TimeSpan.FromMinutes(10));
+        await host.StartAsync();
+        try
+        {
+            await Eventually.TrueAsync(async ct => (await store.GetAsync(left.Id, ct))?.Status == QueueTaskStatus.Completed, Patience,
+                "the worker hands the lease back at start-up and then runs the task itself");
+
+            (await ScrapeAsync(registry)).Should()
+                .Contain("redisqueue_leases_reconciled_total{queue=\"flaky\",reason=\"handed-back\"} 1");
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
     private static IHost BuildHost()
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });

@@ -69,4 +69,27 @@ public sealed class RedisStoreErrorMappingTests(RedisServerFixture redis) : ICla
     {
         RedisQueueStore.Classify(failure).Should().Be(expected);
     }
+
+    [Fact]
+    public void Classify_TakesAPipelinesWriteAfterCompletion_AsUnavailable()
+    {
+        // What StackExchange.Redis lets through when redis-server dies mid-write: thrown by System.IO.Pipelines.
+        var pipe = new System.IO.Pipelines.Pipe();
+        pipe.Writer.Complete();
+        var thrown = FluentActions.Invoking(() => pipe.Writer.GetMemory()).Should().Throw<InvalidOperationException>().Which;
+
+        RedisQueueStore.Classify(thrown).Should().Be(StoreError.Unavailable);
+        RedisQueueStore.Classify(new InvalidOperationException("our own bug")).Should().BeNull("only the pipe's own failure is the connection's");
+    }
+
+    [Fact]
+    public void Classify_PassesTheCallersCancellation_ButTakesAnyOtherAsUnavailable()
+    {
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+
+        RedisQueueStore.Classify(new OperationCanceledException(cancelled.Token), cancelled.Token).Should().BeNull("the caller asked for it");
+        RedisQueueStore.Classify(new TaskCanceledException()).Should().Be(StoreError.Unavailable,
+            "the client cancels a command whose connection died with no token of ours");
+    }
 }
