@@ -283,7 +283,21 @@ public sealed partial class BackupService : BackgroundService, IHostedLifecycleS
             return;
         }
         var clock = Stopwatch.StartNew();
-        await TryBackupAsync("periodic", stoppingToken).ConfigureAwait(false);
+        using (var backupDone = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken))
+        {
+            // Kept renewed while the backup runs: a backup slower than the lock's ttl (a loaded disk, the first
+            // backup before any duration is known) must not let another process take the lock and back up too.
+            var renewing = KeepLockAsync(backupDone.Token);
+            try
+            {
+                await TryBackupAsync("periodic", stoppingToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                await backupDone.CancelAsync().ConfigureAwait(false);
+                await renewing.ConfigureAwait(false);
+            }
+        }
         Interlocked.Exchange(ref _lastPeriodicBackupMs, clock.ElapsedMilliseconds);
         try
         {
@@ -293,6 +307,28 @@ public sealed partial class BackupService : BackgroundService, IHostedLifecycleS
         catch (QueueStoreException ex) when (ex.Error == StoreError.Unavailable)
         {
             // The next period tries again; until then the lock may lapse and another process take over.
+        }
+    }
+
+    /// <summary>Renews the backup lock every half period until <paramref name="done"/>; never throws.</summary>
+    private async Task KeepLockAsync(CancellationToken done)
+    {
+        try
+        {
+            using var timer = new PeriodicTimer(_options.BackupInterval / 2, _time);
+            while (await timer.WaitForNextTickAsync(done).ConfigureAwait(false))
+            {
+                if (!await _store.TryLockAsync(LockName, _owner, LockTtl, done).ConfigureAwait(false))
+                    _logger.LogWarning("The backup lock passed to another process while this one was backing up");
+            }
+        }
+        catch (OperationCanceledException) when (done.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            // The renewal after the backup tries again; until then the lock may lapse.
+            _logger.LogDebug(ex, "Renewing the backup lock during a backup failed");
         }
     }
 
