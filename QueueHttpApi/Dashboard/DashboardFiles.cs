@@ -1,0 +1,67 @@
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Net.Http.Headers;
+
+namespace QueueHttpApi.Dashboard;
+
+/// <summary>
+/// Serves the web dashboard (docs/dashboard.md): the static files of <c>wwwroot/dashboard</c> at <c>/dashboard/</c>.
+/// Plain ES modules and CSS, no build step; they use only the public REST and WebSocket API of this host.
+/// </summary>
+public static class DashboardFiles
+{
+    /// <summary>The URL path the dashboard is served under.</summary>
+    public const string Path = "/dashboard";
+
+    // Everything from this origin, nothing from anywhere else (the machines it runs on may have no internet).
+    // connect-src 'self' covers ws: and wss: to this host in current browsers.
+    private const string ContentSecurityPolicy =
+        "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; " +
+        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+    /// <summary>
+    /// The folder holding the files: <c>wwwroot/dashboard</c> beside the binary (the build and publish copy it there),
+    /// so the dashboard is found whatever the working directory, as <c>appsettings.json</c> is.
+    /// </summary>
+    public static string Directory => System.IO.Path.Combine(AppContext.BaseDirectory, "wwwroot", "dashboard");
+
+    /// <summary>
+    /// Serves <c>/dashboard</c> (redirected to <c>/dashboard/</c>, so relative module URLs resolve) and its files,
+    /// each with <c>Cache-Control: no-cache</c> (revalidated by ETag, so an upgrade is seen at once) and a
+    /// content security policy that allows this origin only. Logs a warning and serves nothing when the folder is missing.
+    /// </summary>
+    public static WebApplication UseDashboard(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        if (!System.IO.Directory.Exists(Directory))
+        {
+            app.Logger.LogWarning("The dashboard's files are missing ({DashboardDirectory}): /dashboard is not served", Directory);
+            return app;
+        }
+
+        app.Use(async (context, next) =>
+        {
+            if (context.Request.Path.Equals(Path, StringComparison.Ordinal) && (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)))
+            {
+                context.Response.Redirect(Path + "/" + context.Request.QueryString, permanent: false);
+                return;
+            }
+            await next(context);
+        });
+        var files = new PhysicalFileProvider(Directory);
+        app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files, RequestPath = Path });
+        app.UseStaticFiles(new StaticFileOptions
+        {
+            FileProvider = files,
+            RequestPath = Path,
+            OnPrepareResponse = context =>
+            {
+                var headers = context.Context.Response.Headers;
+                headers.CacheControl = "no-cache";
+                headers.XContentTypeOptions = "nosniff";
+                headers[HeaderNames.ContentSecurityPolicy] = ContentSecurityPolicy;
+                headers["Referrer-Policy"] = "no-referrer";
+            },
+        });
+        return app;
+    }
+}
