@@ -91,7 +91,7 @@ export function taskState(task) {
     const percent = task.progress?.percent ?? 0;
     const message = task.progress?.message ?? (task.cancelRequested ? 'Cancel requested' : 'Started');
     return h('span', { class: 'state state-processing' },
-      h('progress', { max: 100, value: percent, 'aria-label': `Progress of task ${task.id}` }, `${percent} %`),
+      h('progress', { max: 100, value: percent, 'aria-label': `Progress of task ${task.id}` }),
       h('span', { class: 'progress-text' }, `${percent} % · ${message}${task.cancelRequested ? ' (cancel requested)' : ''}`));
   }
   if (task.status === 'scheduled') {

@@ -7,7 +7,7 @@ const area = () => document.getElementById('messages');
 function show(kind, text, key) {
   if (key) clear(key);
   const message = h('div', { class: `message ${kind}`, role: kind === 'error' ? 'alert' : 'status', 'data-key': key },
-    h('span', {}, text),
+    h('span', { class: 'text' }, text),
     h('button', { type: 'button', class: 'dismiss', 'aria-label': 'Dismiss message', onclick: () => message.remove() }, '×'));
   area().append(message);
   return message;

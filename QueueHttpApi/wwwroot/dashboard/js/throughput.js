@@ -40,38 +40,47 @@ function svg(tag, attributes) {
   return element;
 }
 
-/** The chart: a line of tasks/min over the last minutes, with its summary as the accessible name. */
-export function chart(samples) {
+/**
+ * The chart: one bar per sampling interval, its height the tasks finished per minute in it, over the last
+ * minutes, drawn at <width> CSS pixels (no scaling, so the labels stay readable on a phone); the summary
+ * is the chart's accessible name and its caption.
+ */
+export function chart(samples, width = 600) {
   const points = rates(samples);
-  const width = 600;
   const height = 160;
-  const pad = 28;
+  const left = 36;
+  const right = width - 6;
+  const bottom = height - 24;
   const now = Date.now();
   const spanMs = Math.max(60000, Math.min(keepMs, now - (samples[0]?.t ?? now)));
   const max = Math.max(1, ...points.map(p => p.perMinute));
   const current = points.at(-1)?.perMinute;
   const minutes = Math.round(spanMs / 60000);
   const summary = points.length === 0
-    ? 'Throughput: not enough samples yet (one every 5 seconds while this page is open).'
+    ? 'Throughput: not enough samples yet (one every 5 seconds while the dashboard is open).'
     : `Throughput: ${current.toFixed(1)} tasks finished per minute now; at most ${max.toFixed(1)} over the last ${minutes} min.`;
 
-  const root = svg('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': summary, class: 'chart', preserveAspectRatio: 'none' });
-  root.append(svg('line', { x1: pad, y1: height - pad, x2: width - 4, y2: height - pad, class: 'axis' }));
-  root.append(svg('line', { x1: pad, y1: 6, x2: pad, y2: height - pad, class: 'axis' }));
-  const top = svg('text', { x: pad - 4, y: 14, class: 'tick', 'text-anchor': 'end' });
-  top.textContent = max >= 10 ? Math.round(max) : max.toFixed(1);
-  const zero = svg('text', { x: pad - 4, y: height - pad, class: 'tick', 'text-anchor': 'end' });
-  zero.textContent = '0';
-  const left = svg('text', { x: pad, y: height - 8, class: 'tick' });
-  left.textContent = `${minutes} min ago`;
-  const right = svg('text', { x: width - 4, y: height - 8, class: 'tick', 'text-anchor': 'end' });
-  right.textContent = 'now';
-  root.append(top, zero, left, right);
-  if (points.length > 0) {
-    const x = t => pad + ((t - (now - spanMs)) / spanMs) * (width - pad - 4);
-    const y = v => height - pad - (v / max) * (height - pad - 8);
-    const path = points.map(p => `${x(p.t).toFixed(1)},${y(p.perMinute).toFixed(1)}`).join(' ');
-    root.append(svg('polyline', { points: path, class: 'line' }));
+  const root = svg('svg', { width, height, viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': summary, class: 'chart' });
+  const x = t => left + ((t - (now - spanMs)) / spanMs) * (right - left);
+  const y = v => bottom - (v / max) * (bottom - 8);
+  for (let i = 1; i < samples.length; i++) {
+    const rate = rates([samples[i - 1], samples[i]])[0];
+    if (!rate || rate.perMinute <= 0) continue;
+    const x0 = Math.max(left, x(samples[i - 1].t));
+    const x1 = Math.max(x0 + 2, x(samples[i].t) - 1);
+    root.append(svg('rect', { x: x0.toFixed(1), y: y(rate.perMinute).toFixed(1), width: (x1 - x0).toFixed(1), height: (bottom - y(rate.perMinute)).toFixed(1), class: 'bar' }));
   }
+  root.append(svg('line', { x1: left, y1: bottom, x2: right, y2: bottom, class: 'axis' }));
+  root.append(svg('line', { x1: left, y1: 6, x2: left, y2: bottom, class: 'axis' }));
+  const label = (text, attributes) => {
+    const element = svg('text', { class: 'tick', ...attributes });
+    element.textContent = text;
+    root.append(element);
+  };
+  label(max >= 10 ? String(Math.round(max)) : max.toFixed(1), { x: left - 4, y: 16, 'text-anchor': 'end' });
+  label('0', { x: left - 4, y: bottom, 'text-anchor': 'end' });
+  label(`${minutes} min ago`, { x: left, y: height - 6 });
+  label('now', { x: right, y: height - 6, 'text-anchor': 'end' });
+  label('tasks/min', { x: left + 4, y: 16 });
   return h('figure', { class: 'throughput' }, root, h('figcaption', {}, summary));
 }

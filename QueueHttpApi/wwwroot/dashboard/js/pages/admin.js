@@ -55,7 +55,8 @@ export function render(main) {
     a => `Stuck tasks: ${count(a.requeued)} requeued, ${count(a.failed)} failed, ${count(a.cancelled)} cancelled (${count(a.timedOut)} had timed out).`));
   const hours = h('input', { id: 'clear-hours', name: 'olderThanHours', type: 'number', min: 0, step: 'any', value: '24', inputmode: 'decimal', required: true });
   const clearButton = h('button', { type: 'submit', class: 'danger' }, 'Clear finished tasks');
-  const clearForm = h('form', { class: 'inline-form', 'aria-label': 'Clear finished tasks' },
+  // novalidate: the API checks the number and its refusal, naming the field, is shown like any other.
+  const clearForm = h('form', { class: 'inline-form', 'aria-label': 'Clear finished tasks', novalidate: true },
     h('div', { class: 'field' }, h('label', { for: 'clear-hours' }, 'Finished more than this many hours ago'), hours),
     clearButton);
   clearForm.addEventListener('submit', event => {

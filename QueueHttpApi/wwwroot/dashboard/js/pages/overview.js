@@ -25,7 +25,7 @@ export function render(main) {
   const showStats = (stats, samples) => {
     renderSummary(summary, stats, latestHealth);
     renderQueues(queues, stats);
-    replace(throughput, chart(samples));
+    replace(throughput, chart(samples, Math.max(280, Math.floor(throughput.clientWidth - 18))));
   };
 
   const readSideData = async () => {
