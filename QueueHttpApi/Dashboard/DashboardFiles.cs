@@ -13,10 +13,10 @@ public static class DashboardFiles
     public const string Path = "/dashboard";
 
     // Everything from this origin, nothing from anywhere else (the machines it runs on may have no internet).
-    // connect-src 'self' covers ws: and wss: to this host in current browsers.
+    // connect-src also names this host's ws:/wss: origin: 'self' covers it in current browsers, not in older Safari.
     private const string ContentSecurityPolicy =
-        "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; " +
-        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; " +
+        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'; connect-src 'self'";
 
     /// <summary>
     /// The folder holding the files: <c>wwwroot/dashboard</c> beside the binary (the build and publish copy it there),
@@ -58,10 +58,19 @@ public static class DashboardFiles
                 var headers = context.Context.Response.Headers;
                 headers.CacheControl = "no-cache";
                 headers.XContentTypeOptions = "nosniff";
-                headers[HeaderNames.ContentSecurityPolicy] = ContentSecurityPolicy;
+                headers[HeaderNames.ContentSecurityPolicy] = ContentSecurityPolicy + SocketSources(context.Context.Request);
                 headers["Referrer-Policy"] = "no-referrer";
             },
         });
         return app;
+    }
+
+    // " ws://host:port wss://host:port" for the host the page was asked from; nothing for a Host header that is
+    // not a plain host[:port] (it goes into a response header, so nothing else may pass).
+    private static string SocketSources(HttpRequest request)
+    {
+        var host = request.Host.Value;
+        if (string.IsNullOrEmpty(host) || !host.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or ':' or '[' or ']')) return "";
+        return $" ws://{host} wss://{host}";
     }
 }

@@ -19,10 +19,12 @@ namespace Dashboard.Tests.Support;
 public sealed class DashboardApi : IAsyncDisposable
 {
     private readonly ApiFactory _factory;
+    private readonly string _gate;
 
-    private DashboardApi(ApiFactory factory)
+    private DashboardApi(ApiFactory factory, string gate)
     {
         _factory = factory;
+        _gate = gate;
         _factory.UseKestrel();
         _factory.StartServer();
         var address = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -53,11 +55,13 @@ public sealed class DashboardApi : IAsyncDisposable
     /// <summary>
     /// Starts the API with <paramref name="embeddedWorkers"/> workers (0: tasks stay where a test put them). With
     /// <paramref name="transcriptionChunk"/> set, transcriptions run the real handler with the <c>command</c>
-    /// engine as a stand-in recogniser that takes that long per 1-second chunk (<c>sleep</c>, then a line of text),
-    /// so a test can watch positions and progress move.
+    /// engine as a stand-in recogniser that waits until the test calls <see cref="OpenGate"/>, then takes
+    /// <paramref name="transcriptionChunk"/> per 1-second chunk (<c>sleep</c>, then a line of text): a test holds
+    /// the first task running while it sets up, then watches positions and progress move, whatever the machine's load.
     /// </summary>
     public static DashboardApi Start(int embeddedWorkers = 0, TimeSpan? transcriptionChunk = null)
     {
+        var gate = Path.Combine(Path.GetTempPath(), $"dashboard-gate-{Guid.NewGuid():N}");
         var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
         {
             ["urls"] = "http://127.0.0.1:0",
@@ -71,12 +75,16 @@ public sealed class DashboardApi : IAsyncDisposable
             settings["Queue:Transcription:Command:Executable"] = "/bin/sh";
             settings["Queue:Transcription:Command:Arguments:0"] = "-c";
             settings["Queue:Transcription:Command:Arguments:1"] =
-                string.Create(CultureInfo.InvariantCulture, $"sleep {chunk.TotalSeconds:0.###}; echo \"words of $1\"");
+                string.Create(CultureInfo.InvariantCulture,
+                    $"while [ ! -e '{gate}' ]; do sleep 0.05; done; sleep {chunk.TotalSeconds:0.###}; echo \"words of $1\"");
             settings["Queue:Transcription:Command:Arguments:2"] = "slow-recogniser"; // $0
             settings["Queue:Transcription:Command:Arguments:3"] = "{input}";         // $1
         }
-        return new DashboardApi(ApiFactory.Embedded(embeddedWorkers, settings));
+        return new DashboardApi(ApiFactory.Embedded(embeddedWorkers, settings), gate);
     }
+
+    /// <summary>Lets the stand-in recogniser run (see <see cref="Start"/>); until then every transcription chunk waits.</summary>
+    public void OpenGate() => File.WriteAllText(_gate, "go");
 
     /// <summary>A valid WAV: 16 kHz mono 16-bit PCM, <paramref name="seconds"/> of silence (no sox step).</summary>
     public static byte[] Wav(int seconds)
@@ -144,6 +152,8 @@ public sealed class DashboardApi : IAsyncDisposable
     {
         Http.Dispose();
         Admin.Dispose();
+        OpenGate(); // a recogniser still waiting ends, so the host's stop is not held up by it
         await _factory.DisposeAsync();
+        File.Delete(_gate);
     }
 }

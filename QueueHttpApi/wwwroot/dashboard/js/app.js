@@ -2,6 +2,7 @@
 // focus management so a keyboard or screen-reader user lands on each new page's heading.
 import { clearAll } from './messages.js';
 import { refreshStats } from './stats.js';
+import { setConnection } from './live.js';
 import * as overview from './pages/overview.js';
 import * as tasks from './pages/tasks.js';
 import * as task from './pages/task.js';
@@ -40,6 +41,7 @@ function route() {
   }
   current?.handle.stop?.();
   clearAll();
+  setConnection('', 'idle'); // pages that follow live data say how they get it
   const main = document.getElementById('main');
   if (!match) {
     replace(main, h('h1', { tabindex: -1 }, 'Page not found'), h('p', {}, h('a', { href: '#/' }, 'Back to the overview')));
