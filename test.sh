@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh Debian machine with the .NET SDK: installs what the tests need
-# (redis-server, and pocketsphinx with its en-us model, test recordings and sox for the transcription
-# tests, when missing, with apt as root), builds, runs every test project, and prints one
+# (redis-server, pocketsphinx with its en-us model, test recordings and sox for the transcription
+# tests, and chromium for the dashboard's browser tests, when missing, with apt as root), builds,
+# runs every test project, and prints one
 # closing line "tests: N passed, N failed, N skipped".
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -13,6 +14,7 @@ command -v pocketsphinx_continuous >/dev/null 2>&1 || need_apt+=(pocketsphinx)
 [ -d /usr/share/pocketsphinx/model/en-us/en-us ] || need_apt+=(pocketsphinx-en-us)
 [ -d /usr/share/pocketsphinx/test/data/librivox ] || need_apt+=(pocketsphinx-testdata)
 command -v sox >/dev/null 2>&1 || need_apt+=(sox)
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "test.sh: installing ${need_apt[*]} with apt"
   if [ "$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; else

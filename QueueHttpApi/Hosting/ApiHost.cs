@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using QueueHttpApi.Admin;
+using QueueHttpApi.Dashboard;
 using QueueHttpApi.Events;
 using QueueHttpApi.Monitoring;
 using QueueHttpApi.Tasks;
@@ -83,6 +84,7 @@ public static class ApiHost
         app.UseStatusCodePages();
         app.UseSerilogRequestLogging();
         app.UseWebSockets();
+        app.UseDashboard(); // static files at /dashboard/, before routing; the API's routes are untouched
         app.MapOpenApi("/openapi/v1.json"); // one fixed document: any other name is a plain 404 problem, not MapOpenApi's text
         app.MapTaskEndpoints();
         app.MapMonitoringEndpoints();
