@@ -64,7 +64,7 @@ internal static class RedoMerge
             Type = q.Type, Completed = q.Completed, Failed = q.Failed, AverageProcessingMs = q.AverageProcessingMs, Enqueued = q.Enqueued,
         }).ToList();
         var fresh = new HashSet<string>(StringComparer.Ordinal);
-        var sequence = snapshot.Sequence;
+        var sequence = SequenceFloor(snapshot, log);
         foreach (var entry in log)
         {
             if (entry is not { Kind: JournalEntryKind.Enqueued, Task: { } submitted } || entry.At.ToUnixTimeMilliseconds() < sinceMs) continue;
@@ -115,6 +115,29 @@ internal static class RedoMerge
         merged.Queues = queues;
         merged.Sequence = sequence;
         return new Plan(merged, fresh.Count, leased, changes);
+    }
+
+    /// <summary>
+    /// Numbers handed out after the snapshot that the log may not show: a started event lost by pub/sub leaves its lease
+    /// token unlogged. The restored sequence skips this many, so no new lease reuses such a token (a token is checked
+    /// alone, without the worker). Scores stay far inside <see cref="TaskScore.SequenceSpan"/> (2^46).
+    /// </summary>
+    public const long UnloggedNumbersMargin = 1L << 20;
+
+    /// <summary>
+    /// Where the log's tasks are numbered from: above every number the snapshot or the log holds, not only the
+    /// snapshot's <see cref="StoreSnapshot.Sequence"/>, which is read as the export starts; tasks enqueued while it ran
+    /// carry higher numbers. Two tasks with one creation number would share a score in <c>all</c>, and a paged export
+    /// (the next backup) steps past the second of them at a page boundary.
+    /// </summary>
+    private static long SequenceFloor(StoreSnapshot snapshot, IReadOnlyList<JournalEntry> log)
+    {
+        var highest = snapshot.Sequence;
+        foreach (var task in snapshot.Tasks)
+            highest = Math.Max(highest, Math.Max(Math.Max(task.Seq, task.CreatedSeq), task.LeaseToken ?? 0));
+        foreach (var entry in log)
+            highest = Math.Max(highest, entry.LeaseToken ?? 0);
+        return highest + UnloggedNumbersMargin;
     }
 
     // A start after the snapshot's view of the task: a higher attempt, or the same one under another lease while it was processing;

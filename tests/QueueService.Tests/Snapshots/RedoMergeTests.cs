@@ -58,14 +58,36 @@ public sealed class RedoMergeTests
 
         plan.EnqueuedRestored.Should().Be(3);
         var added = plan.Snapshot.Tasks.Skip(1).ToList();
-        added.Select(t => (t.Id, t.Seq, t.Status)).Should().Equal(("n1", 11L, "queued"), ("n2", 12L, "scheduled"), ("n3", 13L, "queued"));
+        const long from = 10 + RedoMerge.UnloggedNumbersMargin;
+        added.Select(t => (t.Id, t.Seq, t.Status)).Should().Equal(("n1", from + 1, "queued"), ("n2", from + 2, "scheduled"), ("n3", from + 3, "queued"));
         added[1].ScheduledForMs.Should().Be(Now.AddHours(1).ToUnixTimeMilliseconds());
-        added[0].Should().BeEquivalentTo(new { Type = "alpha", PayloadJson = """{"id":"n1"}""", Priority = 5, MaxRetries = 2, CreatedSeq = 11L,
+        added[0].Should().BeEquivalentTo(new { Type = "alpha", PayloadJson = """{"id":"n1"}""", Priority = 5, MaxRetries = 2, CreatedSeq = from + 1,
             CreatedAtMs = Taken.AddSeconds(2).ToUnixTimeMilliseconds() });
-        plan.Snapshot.Sequence.Should().Be(13, "the sequence continues above the added tasks");
+        plan.Snapshot.Sequence.Should().Be(from + 3, "the sequence continues above the added tasks");
         plan.Snapshot.Queues.Single().Enqueued.Should().Be(4);
         snapshot.Tasks.Should().HaveCount(1, "the snapshot read from the file is not changed");
         snapshot.Queues.Single().Enqueued.Should().Be(1);
+    }
+
+    [Fact]
+    public void Build_NumbersTheLogsTasksAboveEveryNumberTheSnapshotAndLogHold_NotOnlyItsSequence()
+    {
+        // Enqueued while the export ran: its numbers are above the sequence the export read first.
+        var late = Task("late", QueueTaskStatus.Processing, seq: 40, attempts: 1, token: 55);
+        var snapshot = Snapshot(Task("a", QueueTaskStatus.Queued, 1), late);
+        var log = new[]
+        {
+            Enqueued("n1", Taken.AddSeconds(2)),
+            Started("elsewhere", Taken.AddSeconds(3), attempt: 1, token: 70), // a lease of a task neither holds
+        };
+
+        var plan = RedoMerge.Build(snapshot, log, Now);
+
+        var added = plan.Snapshot.Tasks.Single(t => t.Id == "n1");
+        added.CreatedSeq.Should().Be(70 + RedoMerge.UnloggedNumbersMargin + 1,
+            "a creation number shared with a snapshot task would make a paged export skip one of them, and a new lease must not reuse a token");
+        added.Seq.Should().Be(added.CreatedSeq);
+        plan.Snapshot.Sequence.Should().Be(added.CreatedSeq);
     }
 
     [Fact]
@@ -99,7 +121,7 @@ public sealed class RedoMergeTests
         byId["done"].Status.Should().Be("completed", "a finished task stays finished");
         byId["older-start"].Status.Should().Be("scheduled", "that attempt failed after the start and waits for its retry: the snapshot's view is later");
         byId["handed-back"].Status.Should().Be("queued", "the worker handed it back after that start, before the snapshot");
-        byId["new"].Should().BeEquivalentTo(new { Status = "processing", Attempts = 1, LeaseToken = 24L, WorkerId = "w-2", Seq = 11L });
+        byId["new"].Should().BeEquivalentTo(new { Status = "processing", Attempts = 1, LeaseToken = 24L, WorkerId = "w-2", Seq = 24 + RedoMerge.UnloggedNumbersMargin + 1 });
         plan.Leased.Should().Be(3);
         snapshot.Tasks[0].Status.Should().Be("queued", "the snapshot read from the file is not changed");
     }
