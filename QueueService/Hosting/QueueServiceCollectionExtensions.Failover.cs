@@ -62,7 +62,8 @@ public static partial class QueueServiceCollectionExtensions
                     if (snapshots is { Enabled: true } && sp.GetService<BackupService>() is { } backups)
                         await backups.RestoreIfNeededAsync(redis, ct).ConfigureAwait(false);
                 },
-                sp.GetRequiredService<RedoLog>());
+                // Without backups nothing would ever read or compact the redo log: it is not kept then.
+                snapshots is { Enabled: true } ? sp.GetRequiredService<RedoLog>() : null);
         }));
         services.AddHostedService<FailoverStoreStartup>();
         return services;

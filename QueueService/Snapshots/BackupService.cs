@@ -158,10 +158,24 @@ public sealed partial class BackupService : BackgroundService, IHostedLifecycleS
         // Leases are held only in Redis (its workers may still run them) and only with a log to merge: without one the
         // restore is the plain one it always was. A memory store's workers died with the process: its tasks come back queued.
         var hold = log.Count > 0 && target.Kind == "redis" ? _restoreLog!.RestoredLeaseDuration : (TimeSpan?)null;
+        // Into Redis the epoch is written last, once the tasks and the changes are in: a restore cut short (Redis gone
+        // again, this process killed) leaves Redis without the snapshot's epoch, so the next check restores again and
+        // completes it (the import skips what is there; a change already applied is skipped) instead of taking a half
+        // restored Redis as authoritative. A memory store takes the epoch with its first task, and dies with its process.
+        var sealLast = target.Kind == "redis" && !string.IsNullOrEmpty(plan.Snapshot.Epoch);
+        var body = plan.Snapshot;
+        if (sealLast)
+        {
+            body = plan.Snapshot.ShallowCopy();
+            body.Epoch = "";
+        }
         var imported = hold is { } duration
-            ? await target.ImportAsync(plan.Snapshot, new ImportOptions { HoldLeasesFor = duration }, cancellationToken).ConfigureAwait(false)
-            : await target.ImportAsync(plan.Snapshot, cancellationToken).ConfigureAwait(false);
+            ? await target.ImportAsync(body, new ImportOptions { HoldLeasesFor = duration }, cancellationToken).ConfigureAwait(false)
+            : await target.ImportAsync(body, cancellationToken).ConfigureAwait(false);
         var (applied, refused) = await ApplyChangesAsync(target, plan.Changes, cancellationToken).ConfigureAwait(false);
+        if (sealLast)
+            await target.ImportAsync(new StoreSnapshot { Epoch = plan.Snapshot.Epoch, TakenAtMs = plan.Snapshot.TakenAtMs, Store = plan.Snapshot.Store },
+                cancellationToken).ConfigureAwait(false);
         _restoreSettled = true;
         var leasesHeld = hold is null ? 0 : plan.Leased;
         LogRestore(file, snapshot.Tasks.Count, imported.Imported, imported.Skipped, imported.Requeued, target.Kind,
@@ -197,6 +211,13 @@ public sealed partial class BackupService : BackgroundService, IHostedLifecycleS
         {
             try
             {
+                // Applied already by a restore cut short before it wrote the epoch: the task changed after the entry.
+                if (await target.GetAsync(change.TaskId, ct).ConfigureAwait(false) is { } current && current.UpdatedAt > change.At)
+                {
+                    refused++;
+                    _logger.LogDebug("Restore: the logged {Change} of task {TaskId} is older than the task's last change; skipped", change.Kind, change.TaskId);
+                    continue;
+                }
                 if (change.Kind == Stores.Failover.JournalEntryKind.Cancelled) await target.CancelAsync(change.TaskId, ct).ConfigureAwait(false);
                 else await target.RetryAsync(change.TaskId, ct).ConfigureAwait(false);
                 applied++;

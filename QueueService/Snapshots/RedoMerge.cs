@@ -36,21 +36,35 @@ internal static class RedoMerge
         var inSnapshot = new Dictionary<string, SnapshotTask>(StringComparer.Ordinal);
         foreach (var task in snapshot.Tasks) inSnapshot.TryAdd(task.Id, task);
 
-        // The latest start of each task: the highest attempt, and of equal attempts the last logged.
-        var starts = new Dictionary<string, JournalEntry>(StringComparer.Ordinal);
-        foreach (var entry in log)
+        // The latest start of each task in log order (starts are logged by one pump, in the order the scripts ran; a retry
+        // resets the attempt count, so the highest attempt is not the latest), and whether a retry newer than the
+        // snapshot's view of the task came before it: that start is later than a finished snapshot task.
+        var starts = new Dictionary<string, (JournalEntry Entry, int Index)>(StringComparer.Ordinal);
+        var retriedThenStarted = new HashSet<string>(StringComparer.Ordinal);
+        var retryPending = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < log.Count; i++)
         {
-            if (entry.Kind != JournalEntryKind.Started) continue;
-            if (!starts.TryGetValue(entry.TaskId, out var known) || entry.Attempt >= known.Attempt) starts[entry.TaskId] = entry;
+            var entry = log[i];
+            if (entry.Kind == JournalEntryKind.Retried && IsNewerThanSnapshot(entry, inSnapshot, sinceMs))
+            {
+                retryPending.Add(entry.TaskId);
+            }
+            else if (entry.Kind == JournalEntryKind.Started)
+            {
+                starts[entry.TaskId] = (entry, i);
+                if (retryPending.Remove(entry.TaskId)) retriedThenStarted.Add(entry.TaskId);
+            }
         }
 
         var leased = 0;
+        var applied = new Dictionary<string, int>(StringComparer.Ordinal); // task id -> log index of the start it comes back under
         var tasks = new List<SnapshotTask>(snapshot.Tasks.Count);
         foreach (var task in snapshot.Tasks)
         {
-            if (starts.TryGetValue(task.Id, out var start) && IsLaterStart(task, start))
+            if (starts.TryGetValue(task.Id, out var start) && IsLaterStart(task, start.Entry, retriedThenStarted.Contains(task.Id)))
             {
-                tasks.Add(Leased(task.ShallowCopy(), start));
+                tasks.Add(Leased(task.ShallowCopy(), start.Entry));
+                applied[task.Id] = start.Index;
                 leased++;
             }
             else
@@ -86,7 +100,8 @@ internal static class RedoMerge
             };
             if (starts.TryGetValue(entry.TaskId, out var start))
             {
-                Leased(task, start);
+                Leased(task, start.Entry);
+                applied[entry.TaskId] = start.Index;
                 leased++;
             }
             else if (submitted.RunAt is { } runAt && runAt > now)
@@ -100,13 +115,14 @@ internal static class RedoMerge
         }
 
         var changes = new List<JournalEntry>();
-        foreach (var entry in log)
+        for (var i = 0; i < log.Count; i++)
         {
+            var entry = log[i];
             if (entry.Kind is not (JournalEntryKind.Cancelled or JournalEntryKind.Retried)) continue;
-            var atMs = entry.At.ToUnixTimeMilliseconds();
-            if (atMs < sinceMs) continue;
-            // A change the snapshot's copy of the task already shows (it changed later) is not applied again.
-            if (inSnapshot.TryGetValue(entry.TaskId, out var held) && atMs <= held.UpdatedAtMs) continue;
+            // A change the snapshot's copy of the task already shows (it changed later) is not applied again, nor one
+            // logged before the start the task comes back under: that start already followed it.
+            if (!IsNewerThanSnapshot(entry, inSnapshot, sinceMs)) continue;
+            if (applied.TryGetValue(entry.TaskId, out var startIndex) && i < startIndex) continue;
             changes.Add(entry);
         }
 
@@ -115,6 +131,13 @@ internal static class RedoMerge
         merged.Queues = queues;
         merged.Sequence = sequence;
         return new Plan(merged, fresh.Count, leased, changes);
+    }
+
+    // A change logged after the snapshot's view of its task (the log covers two snapshots).
+    private static bool IsNewerThanSnapshot(JournalEntry entry, Dictionary<string, SnapshotTask> inSnapshot, long sinceMs)
+    {
+        var atMs = entry.At.ToUnixTimeMilliseconds();
+        return atMs >= sinceMs && !(inSnapshot.TryGetValue(entry.TaskId, out var task) && atMs <= task.UpdatedAtMs);
     }
 
     /// <summary>
@@ -143,11 +166,14 @@ internal static class RedoMerge
     // A start after the snapshot's view of the task: a higher attempt, or the same one under another lease while it was processing;
     // never over a finished task, and never one older than the snapshot's last change of the task (a hand-back or a failure
     // after it, both stamped by the same Redis clock as the start). A started event's time is the task's update time.
-    private static bool IsLaterStart(SnapshotTask task, JournalEntry start)
+    // A retry after the snapshot's view and then this start: the start is later whatever the snapshot says (a retry resets
+    // the attempts, and may follow a finish).
+    private static bool IsLaterStart(SnapshotTask task, JournalEntry start, bool retriedBefore)
     {
+        if (start.At.ToUnixTimeMilliseconds() < task.UpdatedAtMs) return false;
+        if (retriedBefore) return true;
         if (!QueueTaskStatusNames.TryParse(task.Status, out var status)
             || status is QueueTaskStatus.Completed or QueueTaskStatus.Failed or QueueTaskStatus.Cancelled) return false;
-        if (start.At.ToUnixTimeMilliseconds() < task.UpdatedAtMs) return false;
         return start.Attempt > task.Attempts
             || (status == QueueTaskStatus.Processing && start.Attempt == task.Attempts && start.LeaseToken != task.LeaseToken);
     }

@@ -70,10 +70,10 @@ public sealed class WorkerOptions
 
     /// <summary>
     /// For how long after a store call of this worker failed as unavailable it compares the leases the store
-    /// holds for it with the tasks it runs, at every registry tick (default 2 min; 0: only at start-up).
+    /// holds for it with the tasks it runs, at every registry tick (default 10 min, as long as <see cref="OutcomeHoldTime"/>: a restore may come minutes after Redis answers again; 0: only at start-up).
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
-    public TimeSpan ReconcileWindow { get; set; } = TimeSpan.FromMinutes(2);
+    public TimeSpan ReconcileWindow { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>
     /// The longest a graceful stop of the loop can take: the grace period, then the cancelled handlers'

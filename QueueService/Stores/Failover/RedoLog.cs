@@ -191,7 +191,16 @@ public sealed partial class RedoLog : IRestoreLog, IAsyncDisposable
             _writtenBoundary = started;
             _startedBoundary = null;
             if (previous is not { } boundary) return;
-            doomed = ListSegments().Where(s => s.Ticks < boundary).Select(s => s.Path).ToList();
+            try
+            {
+                doomed = ListSegments().Where(s => s.Ticks < boundary).Select(s => s.Path).ToList();
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // The backup itself succeeded: compaction waits for the next one.
+                _logger.LogWarning(ex, "Redo log {Folder}: the folder could not be listed for compaction; the next backup tries again", FolderPath);
+                return;
+            }
         }
         foreach (var path in doomed)
         {

@@ -35,6 +35,23 @@ public sealed class RedoRestoreApiTests : IAsyncLifetime
     }));
 
     [Fact]
+    public async Task Api_KeepsNoRedoLog_WhenBackupsAreDisabled()
+    {
+        var backups = Path.Combine(_folder, "backups");
+        using var api = ApiFactory.OnRedis(_redis!.ConnectionString, _namespace, settings: TaskTestSupport.Settings(new Dictionary<string, string?>
+        {
+            ["Queue:Snapshots:Directory"] = backups,
+            ["Queue:Snapshots:Enabled"] = "false",
+        }));
+        using var client = api.CreateAdminClient();
+
+        await client.SubmitRiskAsync("nothing would ever read or compact a redo log of this");
+
+        api.Services.GetRequiredService<IRestoreLog>().Should().BeSameAs(EmptyRestoreLog.Instance);
+        Directory.Exists(Path.Combine(backups, "failover", "redo")).Should().BeFalse("no redo log is written without backups");
+    }
+
+    [Fact]
     public async Task Api_RestoresTheTasksSubmittedAndStartedSinceTheSnapshot_WhenItRestartsOnARedisThatLostItsData()
     {
         var connection = await ConnectionMultiplexer.ConnectAsync($"{_redis!.ConnectionString},allowAdmin=true");

@@ -134,7 +134,7 @@ public sealed class JournalAppendTests : IDisposable
             await Task.WhenAny(append, Task.Delay(TimeSpan.FromMilliseconds(250), deadline.Token));
         }
 
-        await append;
+        await append.WaitAsync(TimeSpan.FromSeconds(10));
         advanced.Should().BeLessThanOrEqualTo(52, because: "the window is 50 ms of the provider's time");
         journal.CommitCount.Should().Be(1);
     }

@@ -144,6 +144,28 @@ public sealed class RedoRestoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RestoreIfNeededAsync_CompletesARestoreCutShort_WhenRedisHoldsTasksButNotYetTheEpoch()
+    {
+        var redo = OpenRedo();
+        var (store, backups) = await OpenApiAsync(redo);
+        var story = await TellAsync(store, backups, redo);
+        var snapshotEpoch = await _h.Redis.GetEpochAsync();
+        await _h.Checker.GetDatabase().ExecuteAsync("FLUSHALL");
+        (await backups.RestoreIfNeededAsync()).Outcome.Should().Be(RestoreOutcome.Restored);
+        (await _h.Redis.GetEpochAsync()).Should().Be(snapshotEpoch, "the epoch is written once the tasks and the changes are in");
+
+        // The epoch is written last: a restore cut short before it leaves the tasks without it, as here.
+        await _h.Checker.GetDatabase().KeyDeleteAsync($"rq:{{{_h.Namespace}}}:epoch");
+        var again = await backups.RestoreIfNeededAsync();
+
+        again.Should().BeEquivalentTo(new { Outcome = RestoreOutcome.Restored, Imported = 0, ChangesApplied = 0 },
+            "the next check restores again: every task is there already, and the logged cancel was applied already");
+        (await _h.Redis.GetEpochAsync()).Should().Be(snapshotEpoch);
+        (await _h.Redis.GetAsync(story.Cancelled))!.Status.Should().Be(QueueTaskStatus.Cancelled);
+        (await _h.Redis.ListLeasesAsync("worker-1")).Should().HaveCount(5, "the held leases are untouched by the second pass");
+    }
+
+    [Fact]
     public async Task StartingAsync_RestoresFromTheRedoLogAnEarlierProcessLeft_WhenTheApiRestartsAfterRedisLostItsData()
     {
         var redo = OpenRedo();

@@ -69,6 +69,51 @@ public sealed class RedoMergeTests
         snapshot.Queues.Single().Enqueued.Should().Be(1);
     }
 
+    private static JournalEntry Change(JournalEntryKind kind, string id, DateTimeOffset at) => new(kind, id, at);
+
+    [Fact]
+    public void Build_GivesARetriedAndStartedTaskToItsWorker_WhenTheSnapshotHoldsItFinishedOrCancelled()
+    {
+        var snapshot = Snapshot(
+            Task("failed", QueueTaskStatus.Failed, 1, attempts: 3),
+            Task("failed-twice", QueueTaskStatus.Failed, 2, attempts: 3),
+            Task("queued", QueueTaskStatus.Queued, 3));
+        var log = new[]
+        {
+            Started("failed-twice", Taken.AddMinutes(-6), attempt: 3, token: 4), // the attempt that failed, before the snapshot
+            Change(JournalEntryKind.Retried, "failed", Taken.AddSeconds(1)),
+            Started("failed", Taken.AddSeconds(2), attempt: 1, token: 21),
+            Change(JournalEntryKind.Retried, "failed-twice", Taken.AddSeconds(3)),
+            Started("failed-twice", Taken.AddSeconds(4), attempt: 1, token: 22),
+            Change(JournalEntryKind.Cancelled, "queued", Taken.AddSeconds(5)),
+            Change(JournalEntryKind.Retried, "queued", Taken.AddSeconds(6)),
+            Started("queued", Taken.AddSeconds(7), attempt: 1, token: 23),
+        };
+
+        var plan = RedoMerge.Build(snapshot, log, Now);
+
+        var byId = plan.Snapshot.Tasks.ToDictionary(t => t.Id);
+        byId["failed"].Should().BeEquivalentTo(new { Status = "processing", Attempts = 1, LeaseToken = 21L },
+            "retried after the snapshot and started again: its worker holds it, it must not run a second time");
+        byId["failed-twice"].Should().BeEquivalentTo(new { Status = "processing", Attempts = 1, LeaseToken = 22L },
+            "the latest start is the last logged one, not the highest attempt: a retry resets the attempts");
+        byId["queued"].Should().BeEquivalentTo(new { Status = "processing", LeaseToken = 23L });
+        plan.Changes.Should().BeEmpty("each cancel and retry came before the start the task comes back under, which followed it");
+    }
+
+    [Fact]
+    public void Build_KeepsACancelLoggedAfterTheStart_ForTheRunningTask()
+    {
+        var snapshot = Snapshot(Task("running", QueueTaskStatus.Queued, 1));
+        var cancel = Change(JournalEntryKind.Cancelled, "running", Taken.AddSeconds(2));
+        var log = new[] { Started("running", Taken.AddSeconds(1), attempt: 1, token: 21), cancel };
+
+        var plan = RedoMerge.Build(snapshot, log, Now);
+
+        plan.Snapshot.Tasks.Single().Status.Should().Be("processing");
+        plan.Changes.Should().Equal([cancel], "a cancel after the start asks the running task to stop, as it did when made");
+    }
+
     [Fact]
     public void Build_NumbersTheLogsTasksAboveEveryNumberTheSnapshotAndLogHold_NotOnlyItsSequence()
     {
