@@ -41,13 +41,7 @@ public static partial class QueueServiceCollectionExtensions
             var redis = sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value;
             if (!redis.IsConfigured)
                 throw new InvalidOperationException($"No Redis is configured: set {RedisStoreOptions.Section}:{nameof(RedisStoreOptions.Configuration)} (or {QueueEnvironment.RedisUrl}).");
-            var options = ConfigurationOptions.Parse(redis.Configuration!);
-            options.AbortOnConnectFail = false;
-            // With no connection a command fails at once (Unavailable) instead of waiting in the client's backlog
-            // until its 5 s timeout: the failover store switches to memory at the first refused call, and workers
-            // pause and hold their outcomes, rather than every caller hanging for 5 s while Redis is down.
-            options.BacklogPolicy = BacklogPolicy.FailFast;
-            return ConnectionMultiplexer.Connect(options);
+            return ConnectionMultiplexer.Connect(RedisConnection.Options(redis.Configuration!));
         });
         services.TryAddSingleton<IQueueStore>(sp =>
         {

@@ -10,13 +10,21 @@ using StackExchange.Redis;
 // --snapshots backup, restore and enqueue stalls during a backup, or with --http the HTTP API's
 // throughput and latency, printed as markdown tables.
 // Starts its own redis-server on a loopback port unless --redis host:port is given.
+if (args is ["--latency-worker", var latencyRedis, var latencyNamespace])
+    return await QueueBench.Peers.LatencyProbe.RunWorkerAsync(latencyRedis, latencyNamespace);
+if (args is ["--peer-jsonl"])
+{
+    // The peers' shape on the runner's redis-server (../shared/peers/run_all.sh, bench/compare.sh).
+    await QueueBench.Peers.PeerBench.FromEnvironment().RunAsync();
+    return 0;
+}
 var settings = BenchSettings.Parse(args);
 if (settings.Journal)
 {
     // The journal bench needs no store and no Redis.
     Console.WriteLine($"# QueueBench — {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, .NET {Environment.Version}, failover journal");
     JournalBench.Print(await new JournalBench(settings).RunAsync(), settings);
-    return;
+    return 0;
 }
 Console.WriteLine($"# QueueBench — {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, " +
                   $".NET {Environment.Version}, {(GCSettings.IsServerGC ? "server" : "workstation")} GC ({GCSettings.LatencyMode}), " + (settings.Http
@@ -82,3 +90,4 @@ if (settings.Http) HttpReport.Print(http, settings);
 else if (settings.Snapshots) SnapshotReport.Print(snapshots);
 else Report.Print(results, settings);
 if (settings.Events) Console.WriteLine($"{Environment.NewLine}Task events read by the subscribers: {EventDrain.Read:N0}");
+return 0;

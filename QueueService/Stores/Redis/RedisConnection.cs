@@ -1,0 +1,30 @@
+using StackExchange.Redis;
+
+namespace QueueService.Stores.Redis;
+
+/// <summary>How the queue connects to Redis: the one place its client settings are chosen.</summary>
+public static class RedisConnection
+{
+    /// <summary>
+    /// The client settings for <paramref name="configuration"/> (a StackExchange.Redis configuration string):
+    /// <list type="bullet">
+    /// <item><c>AbortOnConnectFail = false</c>: a Redis that is down at start is retried, and store calls answer
+    /// <see cref="StoreError.Unavailable"/> meanwhile.</item>
+    /// <item><see cref="BacklogPolicy.FailFast"/>: with no connection a command fails at once instead of waiting in the
+    /// client's backlog until its 5 s timeout, so the failover store switches to memory at the first refused call and
+    /// workers pause and hold their outcomes, rather than every caller hanging while Redis is down.</item>
+    /// <item><see cref="SocketManager.ThreadPool"/>: replies are read and their awaiters resumed on the .NET thread
+    /// pool rather than on the client's own dedicated reader threads. On a 2-core machine the dedicated threads cost a
+    /// context switch per reply: an awaited SET took 130–160 µs with them and 60–65 µs without (bench/, 20,000 calls).</item>
+    /// </list>
+    /// </summary>
+    /// <exception cref="ArgumentException">The configuration string cannot be parsed.</exception>
+    public static ConfigurationOptions Options(string configuration)
+    {
+        var options = ConfigurationOptions.Parse(configuration);
+        options.AbortOnConnectFail = false;
+        options.BacklogPolicy = BacklogPolicy.FailFast;
+        options.SocketManager = SocketManager.ThreadPool;
+        return options;
+    }
+}
