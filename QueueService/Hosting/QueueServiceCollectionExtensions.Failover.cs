@@ -63,11 +63,17 @@ public static partial class QueueServiceCollectionExtensions
                         await backups.RestoreIfNeededAsync(redis, ct).ConfigureAwait(false);
                 },
                 // Without backups nothing would ever read or compact the redo log: it is not kept then.
-                snapshots is { Enabled: true } ? sp.GetRequiredService<RedoLog>() : null);
+                snapshots is { Enabled: true } ? sp.GetRequiredService<RedoLog>() : null,
+                new SnapshotDirectory(EmergencyFolder(journalPath), sp.GetRequiredService<ILogger<SnapshotDirectory>>(),
+                    sp.GetRequiredService<TimeProvider>(), keep: 2));
         }));
         services.AddHostedService<FailoverStoreStartup>();
         return services;
     }
+
+    /// <summary>The emergency snapshots' folder: <c>emergency</c> beside the journal.</summary>
+    private static string EmergencyFolder(string journalPath) =>
+        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(journalPath)) ?? ".", "emergency");
 
     /// <summary>The redo log's folder: <see cref="FailoverOptions.RedoPath"/>, else <c>failover/redo</c> under the backup directory.</summary>
     private static string RedoFolder(FailoverOptions failover, SnapshotOptions? snapshots) =>

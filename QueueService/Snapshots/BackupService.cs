@@ -286,6 +286,9 @@ public sealed partial class BackupService : BackgroundService, IHostedLifecycleS
         }
     }
 
+    // Periods in a row whose backup was skipped because the store was unavailable.
+    private int _periodsSkipped;
+
     private async Task PeriodicBackupAsync(CancellationToken stoppingToken)
     {
         try
@@ -300,9 +303,15 @@ public sealed partial class BackupService : BackgroundService, IHostedLifecycleS
         }
         catch (QueueStoreException ex) when (ex.Error == StoreError.Unavailable)
         {
-            _logger.LogWarning("Periodic backup skipped: the store is unavailable ({Reason})", ex.Message);
+            // One warning per outage, not one per period: the store's own switch to memory is the transition to see.
+            if (Interlocked.Increment(ref _periodsSkipped) == 1)
+                _logger.LogWarning("Periodic backup skipped: the store is unavailable ({Reason}); further skips of this outage are logged at Debug", ex.Message);
+            else
+                _logger.LogDebug("Periodic backup skipped again ({Skipped} in a row): the store is unavailable ({Reason})", Volatile.Read(ref _periodsSkipped), ex.Message);
             return;
         }
+        if (Interlocked.Exchange(ref _periodsSkipped, 0) > 0)
+            _logger.LogInformation("Periodic backups resume: the store answers again");
         var clock = Stopwatch.StartNew();
         using (var backupDone = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken))
         {

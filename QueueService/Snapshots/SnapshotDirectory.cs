@@ -144,6 +144,29 @@ public sealed partial class SnapshotDirectory
         }
     }
 
+    /// <summary>
+    /// Deletes every snapshot in the folder (not quarantine, not temp files). For a folder whose snapshots stop
+    /// mattering at once, as the failover store's emergency snapshots once their tasks are drained into Redis.
+    /// </summary>
+    /// <returns>How many files were deleted.</returns>
+    /// <exception cref="IOException">A snapshot could not be deleted (those before it are gone).</exception>
+    /// <exception cref="UnauthorizedAccessException">No permission on the folder or a file.</exception>
+    public int DeleteAll()
+    {
+        _gate.Wait();
+        try
+        {
+            if (!Directory.Exists(DirectoryPath)) return 0;
+            var names = ListSnapshots();
+            foreach (var name in names) File.Delete(System.IO.Path.Combine(DirectoryPath, name));
+            return names.Count;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     // The name is the later of now and just after the newest snapshot here, so names stay in write
     // order even when the clock steps back or two writes share a millisecond, and the file just
     // written is always the newest (rotation cannot remove it).

@@ -33,6 +33,19 @@ public sealed class FailoverOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
     public TimeSpan ProbeInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How often, while the store runs on memory, the journal is folded into the emergency snapshot (the outage's memory
+    /// store written whole, <c>failover/emergency/</c> beside the journal) and emptied, so a restart replays one file and a
+    /// short journal instead of every change of a long outage; default 60 s. A snapshot is also written as the store fails
+    /// over, at a graceful stop during an outage, and once the journal holds <see cref="EmergencySnapshotAfterEntries"/>.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan EmergencySnapshotInterval { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How many journal entries make the next probe tick fold the journal into the emergency snapshot; default 10,000.</summary>
+    [Range(1, 10_000_000)]
+    public int EmergencySnapshotAfterEntries { get; set; } = 10_000;
+
     /// <summary>The folder of the redo log (what Redis was told since the snapshot before the newest one); default <c>failover/redo</c> under the backup directory.</summary>
     public string? RedoPath { get; set; }
 

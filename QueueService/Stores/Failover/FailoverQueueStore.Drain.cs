@@ -60,6 +60,7 @@ public sealed partial class FailoverQueueStore
             catch (QueueStoreException ex) when (ex.Error == StoreError.Unavailable)
             {
                 _logger.LogDebug("Failover probe: Redis still unavailable ({Reason})", ex.Message);
+                await WriteEmergencySnapshotIfDueAsync(ct).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -106,7 +107,9 @@ public sealed partial class FailoverQueueStore
             await DrainPassAsync(memory, tally, ct).ConfigureAwait(false);
             // What the drain moved into Redis goes to the redo log before the journal lets go of it.
             _redo?.Append(tally.Moved);
-            // Emptied while the gate is closed: nothing can be journalled between the last pass and the reset.
+            // Emptied while the gate is closed: nothing can be journalled between the last pass and the reset. Every
+            // task of the emergency snapshots is in Redis now too.
+            DeleteEmergencySnapshots();
             if (_journal is { } journal) await journal.ResetAsync(ct).ConfigureAwait(false);
             var outage = _time.GetUtcNow() - _fallbackSince;
             lock (_modeLock)

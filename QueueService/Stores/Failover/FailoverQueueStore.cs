@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using QueueService.Snapshots;
 using QueueService.Stores.Memory;
 using QueueService.Stores.Redis;
 using QueueService.Tasks;
@@ -28,6 +29,8 @@ namespace QueueService.Stores.Failover;
 /// (restarted empty, flushed): restores the newest snapshot into Redis by the backup service's epoch rules. Null: none.</param>
 /// <param name="redoLog">Where what Redis accepted through this store is recorded (submissions, cancels, retries, starts from
 /// Redis's event feed, drained tasks), for a restore after Redis lost its data; not owned. Null: nothing is recorded.</param>
+/// <param name="emergencySnapshots">The folder of the emergency snapshots (the outage's memory store written whole, the journal
+/// then emptied); not owned. Null: none are written, and the journal holds every change of an outage.</param>
 public sealed partial class FailoverQueueStore(
     RedisQueueStore primary,
     string journalPath,
@@ -36,7 +39,8 @@ public sealed partial class FailoverQueueStore(
     TimeProvider time,
     ILogger<FailoverQueueStore> logger,
     Func<CancellationToken, Task>? restoreIfNeeded = null,
-    RedoLog? redoLog = null) : IQueueStore, IAsyncDisposable
+    RedoLog? redoLog = null,
+    SnapshotDirectory? emergencySnapshots = null) : IQueueStore, IAsyncDisposable
 {
     /// <summary>The <see cref="Kind"/> while Redis answers.</summary>
     public const string RedisKind = "redis";
@@ -116,10 +120,14 @@ public sealed partial class FailoverQueueStore(
             _logger.LogError(ex, "The failover journal {Path} cannot be opened: submissions are refused (503) while Redis is down", JournalPath);
         }
 
-        if (_journal is { Replayed.Count: > 0 } journal)
+        // The emergency snapshot first, then the journal written since it (replaying entries it already holds changes nothing).
+        var fromSnapshot = await LoadEmergencySnapshotAsync(_memory, ct).ConfigureAwait(false);
+        var replayed = _journal?.Replayed ?? [];
+        if (fromSnapshot > 0 || replayed.Count > 0)
         {
-            var applied = await ReplayAsync(_memory, journal.Replayed, ct).ConfigureAwait(false);
-            EnterFallback($"the journal {JournalPath} holds {journal.Replayed.Count} changes an earlier process accepted during an outage ({applied} tasks)");
+            var applied = await ReplayAsync(_memory, replayed, ct).ConfigureAwait(false);
+            EnterFallback($"an earlier process accepted tasks during an outage: {fromSnapshot} in the emergency snapshot, " +
+                $"{replayed.Count} changes in the journal {JournalPath} ({applied} tasks)");
         }
         else
         {
@@ -174,6 +182,7 @@ public sealed partial class FailoverQueueStore(
             if (_fallback) return;
             _fallbackSince = _time.GetUtcNow();
             _fallback = true;
+            _emergencyOwed = true; // written at the next probe tick that still finds Redis away
         }
         _logger.LogWarning("Redis is unavailable ({Reason}): the store runs on memory (memory-fallback); submissions are journalled to {Journal} and drained into Redis when it answers",
             reason, JournalPath);
@@ -229,6 +238,18 @@ public sealed partial class FailoverQueueStore(
             catch (OperationCanceledException) { /* stopped */ }
         }
         await DisposeEventsAsync().ConfigureAwait(false);
+        if (_fallback)
+        {
+            // A graceful stop during an outage: the next start reads one snapshot instead of the whole journal.
+            try
+            {
+                await WriteEmergencySnapshotAsync("graceful stop during the outage", CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectDisposedException)
+            {
+                _logger.LogError(ex, "The emergency snapshot could not be written at stop; the journal {Journal} keeps every change", JournalPath);
+            }
+        }
         if (_journal is { } journal) await journal.DisposeAsync().ConfigureAwait(false);
         await _primary.DisposeAsync().ConfigureAwait(false);
         _stopping.Dispose();

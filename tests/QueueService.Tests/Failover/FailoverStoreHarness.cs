@@ -74,17 +74,28 @@ internal sealed class FailoverStoreHarness : IAsyncDisposable
         return new FailoverStoreHarness(folder, redis, connection, checker);
     }
 
-    /// <summary>Opens a failover store on the journal (a second call is a restart of the API over the same journal) and starts it.</summary>
-    public async Task<FailoverQueueStore> OpenStoreAsync(TimeSpan? probe = null)
+    /// <summary>The emergency snapshots' folder, beside the journal (used by stores opened with emergency snapshots on).</summary>
+    public string EmergencyFolder => Path.Combine(_folder, "journal", "emergency");
+
+    /// <summary>
+    /// Opens a failover store on the journal (a second call is a restart of the API over the same journal) and starts it;
+    /// with <paramref name="emergency"/> options it writes emergency snapshots to <see cref="EmergencyFolder"/>.
+    /// </summary>
+    public async Task<FailoverQueueStore> OpenStoreAsync(TimeSpan? probe = null, FailoverOptions? emergency = null)
     {
         Log = new ListLogger<FailoverQueueStore>();
+        var options = emergency ?? new FailoverOptions();
+        options.ProbeInterval = probe ?? TimeSpan.FromMilliseconds(50);
         var store = new FailoverQueueStore(new RedisQueueStore(Connection, new RedisStoreOptions { Namespace = Namespace }, new QueueStoreOptions()), JournalPath,
-            new FailoverOptions { ProbeInterval = probe ?? TimeSpan.FromMilliseconds(50) }, new QueueStoreOptions(), TimeProvider.System, Log,
+            options, new QueueStoreOptions(), TimeProvider.System, Log,
             async ct =>
             {
                 Interlocked.Increment(ref _restores);
                 await OnRestore(ct);
-            });
+            },
+            emergencySnapshots: emergency is null ? null
+                : new QueueService.Snapshots.SnapshotDirectory(EmergencyFolder, Microsoft.Extensions.Logging.Abstractions.NullLogger<QueueService.Snapshots.SnapshotDirectory>.Instance,
+                    TimeProvider.System, keep: 2));
         _stores.Add(store);
         await store.PrepareRedisAsync(); // as the host does
         return store;
