@@ -25,6 +25,10 @@ fi
 
 results="$(mktemp -d)"
 trap 'rm -rf "$results"' EXIT
+# What the suite leaves for a person to look at: the chaos scenario's counts and the dashboard's screenshots.
+artifacts="$PWD/test-artifacts"
+rm -rf "$artifacts" && mkdir -p "$artifacts"
+export CHAOS_REPORT="$artifacts/chaos-report.md" DASHBOARD_ARTIFACTS="$artifacts/dashboard"
 dotnet build RedisQueue.sln -c Release -nologo -v q
 set +e
 dotnet test RedisQueue.sln -c Release --no-build -nologo --logger "trx" --logger "console;verbosity=minimal" \
@@ -41,6 +45,9 @@ for trx in "$results"/*.trx; do
   t=$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$counters")
   e=$(sed -n 's/.* executed="\([0-9]*\)".*/\1/p' <<<"$counters"); skipped=$((skipped + ${t:-0} - ${e:-0}))
 done
+if [ -f "$CHAOS_REPORT" ]; then echo; cat "$CHAOS_REPORT"; fi
+shots=$(find "$DASHBOARD_ARTIFACTS" -name '*.png' 2>/dev/null | wc -l)
+echo "artifacts: $artifacts ($shots dashboard screenshots, chaos report)"
 echo "tests: ${passed} passed, ${failed} failed, ${skipped} skipped"
 if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ]; then exit 1; fi
 if [ "$passed" -eq 0 ]; then echo "test.sh: no test ran" >&2; exit 1; fi

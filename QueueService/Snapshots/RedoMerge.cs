@@ -73,10 +73,6 @@ internal static class RedoMerge
             }
         }
 
-        var queues = snapshot.Queues.Select(q => new SnapshotQueueStats
-        {
-            Type = q.Type, Completed = q.Completed, Failed = q.Failed, AverageProcessingMs = q.AverageProcessingMs, Enqueued = q.Enqueued,
-        }).ToList();
         var fresh = new HashSet<string>(StringComparer.Ordinal);
         var sequence = SequenceFloor(snapshot, log);
         foreach (var entry in log)
@@ -109,9 +105,8 @@ internal static class RedoMerge
                 task.Status = QueueTaskStatus.Scheduled.ToWire();
                 task.ScheduledForMs = runAt.ToUnixTimeMilliseconds();
             }
+            // Not counted here: created after the snapshot, it is counted by the import (SnapshotImport.CountersAsOfTasks).
             tasks.Add(task);
-            if (queues.Find(q => q.Type == task.Type) is { } stats) stats.Enqueued++;
-            else queues.Add(new SnapshotQueueStats { Type = task.Type, Enqueued = 1 });
         }
 
         var changes = new List<JournalEntry>();
@@ -128,7 +123,6 @@ internal static class RedoMerge
 
         var merged = snapshot.ShallowCopy();
         merged.Tasks = tasks;
-        merged.Queues = queues;
         merged.Sequence = sequence;
         return new Plan(merged, fresh.Count, leased, changes);
     }

@@ -10,6 +10,35 @@ internal static class SnapshotImport
     public const int StepSize = 1000;
 
     /// <summary>
+    /// Each queue's lifetime counters as the snapshot's tasks say they were. A backup reads the counters first
+    /// (<see cref="StoreSnapshot.TakenAtMs"/>, the store's clock) and the tasks page by page after, so a task created,
+    /// completed or failed for good while the pages were read is in the snapshot but not in its counters; so is a task
+    /// a restore adds from the redo log (created after the snapshot). Each such task is counted here: created after
+    /// <c>TakenAtMs</c> → enqueued + 1; completed or failed after it → completed or failed + 1. A task that finished
+    /// after its page was read is in the snapshot unfinished; its outcome, recorded after the restore, counts then.
+    /// </summary>
+    /// <returns>The counters to restore, one per queue of the snapshot's counters or its tasks; the snapshot is not changed.</returns>
+    public static IReadOnlyList<SnapshotQueueStats> CountersAsOfTasks(StoreSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var counters = snapshot.Queues.ToDictionary(q => q.Type, q => new SnapshotQueueStats
+        {
+            Type = q.Type, Completed = q.Completed, Failed = q.Failed, Enqueued = q.Enqueued, AverageProcessingMs = q.AverageProcessingMs,
+        }, StringComparer.Ordinal);
+        foreach (var task in snapshot.Tasks)
+        {
+            var created = task.CreatedAtMs > snapshot.TakenAtMs;
+            var finished = task.CompletedAtMs is { } at && at > snapshot.TakenAtMs;
+            if (!created && !finished) continue;
+            if (!counters.TryGetValue(task.Type, out var queue)) counters[task.Type] = queue = new SnapshotQueueStats { Type = task.Type };
+            if (created) queue.Enqueued++;
+            if (finished && task.Status == "completed") queue.Completed++;
+            if (finished && task.Status == "failed") queue.Failed++;
+        }
+        return [.. counters.Values];
+    }
+
+    /// <summary>
     /// Checks a task and returns it as the store will hold it, with its status parsed: a processing task
     /// comes back queued at its place with its lease gone and the attempt not counted (or cancelled, when
     /// a cancel was requested), exactly as a hand-back at shutdown would leave it.

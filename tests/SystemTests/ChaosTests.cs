@@ -120,10 +120,12 @@ public sealed partial class ChaosTests(ITestOutputHelper output)
                 new ChaosWorkers(workerIds, doomed.Id, WorkerConcurrency, linesBeforeKillEnded),
                 final, settled ? null : $"the queue did not settle within {settleWithin.TotalSeconds:0} s: last /stats {final}", timeline);
             timeline.Phase("verify: export, side file, verdict", verifying, $"{stored.Count:#,0} tasks, {side.Count:#,0} side-file lines");
+            var phases = "Phases (with verification):\n" + string.Join('\n', timeline.Phases.Select(p => $"  {p.Name}: {ChaosTimeline.Seconds(p.Duration)} s"));
             output.WriteLine(verdict.Report);
             output.WriteLine("Progress:\n" + string.Join('\n', progress));
-            output.WriteLine("Phases (with verification):");
-            foreach (var p in timeline.Phases) output.WriteLine($"  {p.Name}: {ChaosTimeline.Seconds(p.Duration)} s");
+            output.WriteLine(phases);
+            // A passing test's output is not shown by `dotnet test`: the counts go to a file as well, which ./test.sh prints.
+            WriteReport(verdict.Report + "\n" + phases);
             alive.Should().BeEmpty("only the killed worker may exit");
             verdict.Problems.Should().BeEmpty("every task that got a 202 completes and runs once. Report:\n" + verdict.Report
                 + "\nProgress:\n" + string.Join('\n', progress)
@@ -245,6 +247,16 @@ public sealed partial class ChaosTests(ITestOutputHelper output)
     }
 
     /// <summary>An API log line worth quoting in a failure: a warning or error, or a line about the store, a restore or a drain.</summary>
+    /// <summary>Writes the scenario's counts to <c>CHAOS_REPORT</c> (./test.sh sets it and prints the file), else beside the test binary.</summary>
+    private static void WriteReport(string report)
+    {
+        var path = Environment.GetEnvironmentVariable("CHAOS_REPORT") is { Length: > 0 } given
+            ? given
+            : Path.Combine(AppContext.BaseDirectory, "artifacts", "chaos-report.md");
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        File.WriteAllText(path, $"Chaos scenario, {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC\n\n{report}\n");
+    }
+
     private static bool IsTelling(string line) =>
         line.Contains(" WRN]", StringComparison.Ordinal) || IsError(line)
         || line.Contains("restor", StringComparison.OrdinalIgnoreCase) || line.Contains("drain", StringComparison.OrdinalIgnoreCase)

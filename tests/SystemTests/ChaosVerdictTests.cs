@@ -70,9 +70,18 @@ public sealed class ChaosVerdictTests : IDisposable
         verdict.Report.Should().Contain("| not accepted: no answer (connection lost) | 2, of which in the store anyway: 0 |");
     }
 
-    private ChaosVerdict Judge(IReadOnlyList<Submission> submissions, IReadOnlyList<SnapshotTask> stored, IReadOnlyList<SideLine> side, int completed = 4) =>
+    [Fact]
+    public void Verdict_NamesTheLifetimeCounters_WhenARestoreLostSomeOfThem()
+    {
+        var verdict = Judge(Accepted(0, 1, 2, 3), Stored(0, 1, 2, 3), RanOnce(0, 1, 2, 3), lifetime: (Enqueued: 3, Completed: 4));
+
+        verdict.Problems.Should().ContainSingle().Which.Should().Contain("lifetime counters do not add up").And.Contain("enqueued 3");
+    }
+
+    private ChaosVerdict Judge(IReadOnlyList<Submission> submissions, IReadOnlyList<SnapshotTask> stored, IReadOnlyList<SideLine> side, int completed = 4,
+        (long Enqueued, long Completed)? lifetime = null) =>
         new(_workload, submissions, stored, side, _workers,
-            new ApiStats("redis", 0, 0, 0, completed, 0, 0, completed, completed, 0), null, _timeline);
+            new ApiStats("redis", 0, 0, 0, completed, 0, 0, lifetime?.Enqueued ?? completed, lifetime?.Completed ?? completed, 0), null, _timeline);
 
     private List<Submission> Accepted(params int[] numbers) =>
         numbers.Select(n => new Submission(_workload.Tasks[n], n * Second, n * Second + Second, 202, Id(n), null, 0)).ToList();

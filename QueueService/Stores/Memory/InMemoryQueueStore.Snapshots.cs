@@ -73,7 +73,7 @@ public sealed partial class InMemoryQueueStore
         lock (_gate)
         {
             if (_tasks.Count == 0 && !string.IsNullOrEmpty(snapshot.Epoch)) _epoch = snapshot.Epoch;
-            foreach (var stats in snapshot.Queues)
+            foreach (var stats in SnapshotImport.CountersAsOfTasks(snapshot))
             {
                 if (_counters.ContainsKey(stats.Type) || !TaskLimits.IsValidQueueName(stats.Type)) continue;
                 var counters = CountersOf(stats.Type);

@@ -66,7 +66,7 @@ public sealed partial class RedisQueueStore
         long? holdMarker = holdMs is null ? null : 0;
         var meta = new List<RedisValue> { snapshot.Epoch ?? "", snapshot.Sequence, 0 };
         var queues = 0;
-        foreach (var q in snapshot.Queues.Where(q => TaskLimits.IsValidQueueName(q.Type)))
+        foreach (var q in SnapshotImport.CountersAsOfTasks(snapshot).Where(q => TaskLimits.IsValidQueueName(q.Type)))
         {
             meta.Add(q.Type);
             meta.Add(q.Completed);

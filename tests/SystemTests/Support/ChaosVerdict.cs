@@ -150,6 +150,10 @@ internal sealed class ChaosVerdict
             if (final.Completed != expectedTasks || final.Pending != 0 || final.Failed != 0 || final.Cancelled != 0)
                 _problems.Add($"the final /stats does not add up: completed {final.Completed} (expected {expectedTasks}), queued {final.Queued}, " +
                     $"scheduled {final.Scheduled}, processing {final.Processing}, failed {final.Failed}, cancelled {final.Cancelled}");
+            // The lifetime counters too: each task enqueued once and completed once, across the restore and the drains.
+            if (final.EnqueuedTotal != expectedTasks || final.CompletedTotal != expectedTasks || final.FailedTotal != 0)
+                _problems.Add($"the final /stats lifetime counters do not add up: enqueued {final.EnqueuedTotal}, completed {final.CompletedTotal}, " +
+                    $"failed {final.FailedTotal} (expected {expectedTasks}, {expectedTasks}, 0)");
         }
 
         return Table(accepted, refused, unanswered, landedUnanswered, stored, side, final, reExecutedAfterCrash, endedTwiceAfterCrash, orphanEnds);
