@@ -15,6 +15,12 @@ public sealed record NewTask(string Type, string PayloadJson)
     public TimeSpan? Delay { get; init; }
     /// <summary>Run no sooner than this time. Exclusive with <see cref="Delay"/>. A time in the past queues at once.</summary>
     public DateTimeOffset? RunAt { get; init; }
+    /// <summary>
+    /// When the task was first accepted, for a task moved from one store into another (the failover store's drain
+    /// keeps the time a task was accepted into memory during an outage); null (the default) is the store's clock at
+    /// the enqueue. Milliseconds are kept; it does not change the task's place in its queue.
+    /// </summary>
+    public DateTimeOffset? CreatedAt { get; init; }
 }
 
 /// <summary>What an enqueue did.</summary>

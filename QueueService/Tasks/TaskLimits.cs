@@ -102,6 +102,8 @@ public static partial class TaskLimits
             throw QueueStoreException.Invalid("delay", "give either delay or runAt, not both.");
         if (task.Delay is { } delay && (delay < TimeSpan.Zero || delay > TimeSpan.FromDays(365)))
             throw QueueStoreException.Invalid("delay", "delay must be between 0 and 365 days.");
+        if (task.CreatedAt is { } createdAt && createdAt.ToUnixTimeMilliseconds() < 1)
+            throw QueueStoreException.Invalid("createdAt", "createdAt must be after 1970-01-01T00:00:00Z.");
     }
 
     /// <summary>Checks a task id given to a read or a command (get, cancel, retry): null or empty names no task.</summary>

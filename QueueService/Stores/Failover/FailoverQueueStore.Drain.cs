@@ -192,10 +192,11 @@ public sealed partial class FailoverQueueStore
         }
     }
 
-    /// <summary>The submission a memory task came from, by id: a scheduled one keeps its run time.</summary>
+    /// <summary>The submission a memory task came from, by id: a scheduled one keeps its run time, and each the time it was accepted.</summary>
     private static NewTask ToNewTask(SnapshotTask task) => new(task.Type, task.PayloadJson)
     {
         Id = task.Id,
+        CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(task.CreatedAtMs),
         Priority = task.Priority,
         MaxRetries = task.MaxRetries,
         RunAt = task.Status == QueueTaskStatus.Scheduled.ToWire() && task.ScheduledForMs is { } due

@@ -201,7 +201,8 @@ public sealed partial class FailoverQueueStore
                 switch (entry.Kind)
                 {
                     case JournalEntryKind.Enqueued when entry.Task is { } task:
-                        if ((await memory.EnqueueAsync(task with { Id = entry.TaskId }, ct).ConfigureAwait(false)).Created) enqueued++;
+                        // Accepted when it was journalled, not when it is replayed.
+                        if ((await memory.EnqueueAsync(task with { Id = entry.TaskId, CreatedAt = entry.At }, ct).ConfigureAwait(false)).Created) enqueued++;
                         break;
                     case JournalEntryKind.Cancelled:
                         await memory.CancelAsync(entry.TaskId, ct).ConfigureAwait(false);

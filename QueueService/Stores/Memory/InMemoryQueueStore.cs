@@ -92,7 +92,7 @@ public sealed partial class InMemoryQueueStore : IQueueStore
             Priority = task.Priority,
             MaxRetries = task.MaxRetries,
             CreatedSeq = seq,
-            CreatedAtMs = nowMs,
+            CreatedAtMs = task.CreatedAt?.ToUnixTimeMilliseconds() ?? nowMs,
             UpdatedAtMs = nowMs,
             RunSeq = seq,
             Status = dueMs is null ? QueueTaskStatus.Queued : QueueTaskStatus.Scheduled,

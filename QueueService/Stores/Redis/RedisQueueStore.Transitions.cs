@@ -7,6 +7,7 @@ namespace QueueService.Stores.Redis;
 // Transitions a submitter or a worker makes: enqueue, lease and what a lease holder does.
 public sealed partial class RedisQueueStore
 {
+    private const int ArgsPerEnqueue = 8;
     private const int FieldsPerEnqueue = 7;
     private const int FieldsPerLease = 9;
 
@@ -55,7 +56,7 @@ public sealed partial class RedisQueueStore
     private async Task<EnqueueResult[]> EnqueueChunkAsync(IReadOnlyList<NewTask> tasks, int start, int count, CancellationToken ct)
     {
         var keys = new RedisKey[count + 1];
-        var values = new RedisValue[1 + (count * FieldsPerEnqueue)];
+        var values = new RedisValue[1 + (count * ArgsPerEnqueue)];
         keys[0] = _keys.Namespace;
         values[0] = count;
         for (var i = 0; i < count; i++)
@@ -63,7 +64,7 @@ public sealed partial class RedisQueueStore
             var task = tasks[start + i];
             var id = task.Id ?? TaskLimits.NewTaskId(_time);
             keys[i + 1] = _keys.Task(id);
-            var at = 1 + (i * FieldsPerEnqueue);
+            var at = 1 + (i * ArgsPerEnqueue);
             values[at] = id;
             values[at + 1] = task.Type;
             values[at + 2] = task.PayloadJson;
@@ -71,6 +72,7 @@ public sealed partial class RedisQueueStore
             values[at + 4] = task.MaxRetries;
             values[at + 5] = task.Delay is { } delay ? TaskLimits.DelayMs(delay) : -1;
             values[at + 6] = task.RunAt is { } runAt ? runAt.ToUnixTimeMilliseconds() : -1;
+            values[at + 7] = task.CreatedAt is { } createdAt ? createdAt.ToUnixTimeMilliseconds() : -1;
         }
 
         var parts = (RedisResult[])(await EvalRawAsync(_scripts.Enqueue, keys, values, ct))!;

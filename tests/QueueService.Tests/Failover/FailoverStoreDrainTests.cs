@@ -43,9 +43,11 @@ public sealed class FailoverStoreDrainTests : IAsyncLifetime
         foreach (var id in cancelled) await store.CancelAsync(id);
         var scheduled = (await store.EnqueueAsync(Task(99) with { Delay = TimeSpan.FromHours(1) })).Id;
         store.Kind.Should().Be("memory-fallback");
+        var acceptedAt = (await store.GetAsync(accepted[5].Id))!.CreatedAt;
 
         await _h.StartRedisAsync();
         await FailoverStoreHarness.WaitForRedisModeAsync(store);
+        (await _h.Redis.GetAsync(accepted[5].Id))!.CreatedAt.Should().Be(acceptedAt, "a drained task keeps the time it was accepted into memory");
 
         _h.Restores.Should().Be(0, "Redis came back with the epoch it had: nothing to restore");
         store.JournalCount.Should().Be(0, "the journal is emptied after the drain");

@@ -2,8 +2,8 @@
   to a future time. An id that exists changes nothing (created = 0). A batch keeps its list order.
   List-shaped, so evaluated with raw KEYS/ARGV (see RedisScripts), never with named parameters.
   keys:    KEYS[1] namespace prefix; KEYS[1 + i] hash of task i
-  args:    ARGV[1] task count n; then 7 per task: id, type, payloadJson, priority, maxRetries,
-           delayMs (-1 none), runAtMs (-1 none)
+  args:    ARGV[1] task count n; then 8 per task: id, type, payloadJson, priority, maxRetries,
+           delayMs (-1 none), runAtMs (-1 none), createdAtMs (-1: now)
   events:  queued or scheduled (with due) per created task; none for an id that exists
   returns: 7 per task: id, created (1|0), status, createdAtMs, rank in its queue (-1 unless
            queued), the queue's avgMs (nil before a completion), processing count of the queue ]]
@@ -16,7 +16,7 @@ local woken = {}
 local queueFacts = {}
 
 for i = 1, count do
-  local base = 1 + (i - 1) * 7
+  local base = 1 + (i - 1) * 8
   local id = ARGV[base + 1]
   local taskType = ARGV[base + 2]
   local taskKey = KEYS[1 + i]
@@ -28,6 +28,7 @@ for i = 1, count do
   else
     created = 1
     createdAt = now
+    if tonumber(ARGV[base + 8]) > 0 then createdAt = tonumber(ARGV[base + 8]) end
     local priority = ARGV[base + 4]
     local delayMs = tonumber(ARGV[base + 6])
     local runAtMs = tonumber(ARGV[base + 7])
@@ -36,7 +37,7 @@ for i = 1, count do
     if delayMs > 0 then due = now + delayMs elseif runAtMs > now then due = runAtMs end
     status = due and 'scheduled' or 'queued'
     call('HSET', taskKey, 'id', id, 'type', taskType, 'payload', ARGV[base + 3], 'priority', priority,
-      'status', status, 'attempts', 0, 'maxRetries', ARGV[base + 5], 'createdAt', now, 'updatedAt', now,
+      'status', status, 'attempts', 0, 'maxRetries', ARGV[base + 5], 'createdAt', createdAt, 'updatedAt', now,
       'seq', seq)
     local event = emit(status, id, taskType, status, now)
     if due then

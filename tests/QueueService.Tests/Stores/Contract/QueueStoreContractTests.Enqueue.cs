@@ -24,6 +24,7 @@ public abstract partial class QueueStoreContractTests
             { "payload", new NewTask(Alpha, null!) },
             { "delay", Job() with { Delay = TimeSpan.FromSeconds(-1) } },
             { "delay", Job() with { Delay = TimeSpan.FromSeconds(1), RunAt = DateTimeOffset.UtcNow.AddMinutes(1) } },
+            { "createdAt", Job() with { CreatedAt = DateTimeOffset.UnixEpoch } },
             // The suite's options keep the default 1 MiB limit; this payload is just over it.
             { "payload", Job(payload: "\"" + string.Concat(Enumerable.Repeat(payload, 1024)) + "\"") },
         };
@@ -84,6 +85,21 @@ public abstract partial class QueueStoreContractTests
 
         result.Id.Should().Be("my-task.1");
         (await GetRequiredAsync("my-task.1")).Status.Should().Be(QueueTaskStatus.Queued);
+    }
+
+    [Fact]
+    public async Task Enqueue_KeepsTheGivenCreationTime_WhenATaskMovesFromAnotherStore()
+    {
+        var acceptedAt = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - 90_000);
+        var ahead = await EnqueueAsync(Alpha);
+
+        var result = await Store.EnqueueAsync(Job(id: "moved") with { CreatedAt = acceptedAt });
+
+        result.CreatedAt.Should().Be(acceptedAt);
+        var task = await GetRequiredAsync("moved");
+        task.CreatedAt.Should().Be(acceptedAt);
+        task.UpdatedAt.Should().BeAfter(acceptedAt, "the enqueue itself happened now");
+        task.QueuePosition.Should().Be(2, "an older creation time does not move the task ahead of {0}", ahead);
     }
 
     [Fact]
