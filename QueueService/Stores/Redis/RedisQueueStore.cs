@@ -151,7 +151,8 @@ public sealed partial class RedisQueueStore : IQueueStore, IAsyncDisposable
     /// our own refusals). Two failures of a connection dying under load that the client does not wrap (seen with
     /// StackExchange.Redis 2.13 when redis-server is killed mid-write, reproduced by the chaos test): a cancellation
     /// the caller did not ask for, and System.IO.Pipelines' "Writing is not allowed after writer was completed"
-    /// (an <see cref="InvalidOperationException"/>) — both <see cref="StoreError.Unavailable"/>.
+    /// (an <see cref="InvalidOperationException"/>) — both <see cref="StoreError.Unavailable"/>; so is an <see cref="IOException"/> or
+    /// <see cref="System.Net.Sockets.SocketException"/> let through from the socket (a connection reset by peer).
     /// </summary>
     internal static StoreError? Classify(Exception exception, CancellationToken callerToken = default) => exception switch
     {
@@ -159,6 +160,9 @@ public sealed partial class RedisQueueStore : IQueueStore, IAsyncDisposable
         OperationCanceledException => callerToken.IsCancellationRequested ? null : StoreError.Unavailable,
         InvalidOperationException { Source: "System.IO.Pipelines" } => StoreError.Unavailable,
         RedisConnectionException or TimeoutException or ObjectDisposedException => StoreError.Unavailable,
+        // The socket's own failures, unwrapped (seen in the chaos run: Pipelines.Sockets.Unofficial's ConnectionResetException,
+        // an IOException, reached a handler's progress report as its own error when redis-server was killed).
+        IOException or System.Net.Sockets.SocketException => StoreError.Unavailable,
         RedisServerException server => PassingServerErrors.Any(code => server.Message.StartsWith(code, StringComparison.Ordinal))
             ? StoreError.Unavailable
             : StoreError.Internal,

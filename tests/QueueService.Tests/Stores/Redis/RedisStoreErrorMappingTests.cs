@@ -61,6 +61,10 @@ public sealed class RedisStoreErrorMappingTests(RedisServerFixture redis) : ICla
         { new RedisServerException("WRONGTYPE Operation against a key holding the wrong kind of value"), StoreError.Internal },
         { new RedisServerException("NOPERM this user has no permissions to run the 'evalsha' command"), StoreError.Internal },
         { new RedisCommandException("This operation has been disabled in the command-map"), StoreError.Internal },
+        // Seen in the chaos run: the socket's own failures, unwrapped, when redis-server is killed under load.
+        { new Pipelines.Sockets.Unofficial.ConnectionResetException("Connection reset by peer"), StoreError.Unavailable },
+        { new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.ConnectionRefused), StoreError.Unavailable },
+        { new IOException("Broken pipe"), StoreError.Unavailable },
     };
 
     [Theory]
