@@ -127,6 +127,9 @@ public sealed class QueueWorkerServiceHoldTests
         task.ResultJson.Should().Be("\"original\"");
         task.Attempts.Should().Be(1);
         runs.Value.Should().Be(1, "the task is not run again");
+        // Logged right after the store took it: the status above can be seen first.
+        await Eventually.TrueAsync(_ => Task.FromResult(log.Entries.Any(e => e.Message.Contains("after the store lost it", StringComparison.Ordinal))),
+            Within, "the worker says it re-recorded the outcome");
         log.Entries.Should().ContainSingle(e => e.Level == LogLevel.Information && e.Message.Contains("after the store lost it", StringComparison.Ordinal));
         harness.State.Completed.Should().Be(1, "recording again is not a second completion of the worker");
     }
