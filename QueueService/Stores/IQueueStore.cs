@@ -62,6 +62,25 @@ public interface IQueueStore
     Task CompleteAsync(TaskLease lease, string? resultJson, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// A worker's hot path in one atomic step (Redis: one round trip): records each of <paramref name="completions"/> exactly
+    /// as <see cref="CompleteAsync"/> would, each on its own (a refused one changes nothing and does not stop the others),
+    /// then leases up to <paramref name="maxTasks"/> tasks exactly as <see cref="LeaseAsync"/> would, so the slots the
+    /// completions freed are filled without a second call. Events: the completions' <c>completed</c>, then the promotions'
+    /// <c>queued</c>, then the leases' <c>started</c>.
+    /// </summary>
+    /// <param name="completions">0–1000 finished attempts, recorded in this order.</param>
+    /// <param name="workerId">The worker leasing (as <see cref="LeaseAsync"/>).</param>
+    /// <param name="queues">The queues to lease from (as <see cref="LeaseAsync"/>).</param>
+    /// <param name="maxTasks">0–1000 tasks to lease; 0 only records the completions.</param>
+    /// <param name="leaseDuration">As <see cref="LeaseAsync"/>.</param>
+    /// <param name="cancellationToken">Stops waiting before the call is sent.</param>
+    /// <returns>One refusal or null per completion, in order, and the new leases in run order.</returns>
+    /// <exception cref="QueueStoreException"><see cref="StoreError.Invalid"/> for more than 1,000 completions, a <paramref name="maxTasks"/> outside 0–1000,
+    /// or lease arguments <see cref="LeaseAsync"/> refuses (even with <paramref name="maxTasks"/> 0); nothing is recorded then.</exception>
+    Task<CompleteAndLeaseResult> CompleteAndLeaseAsync(IReadOnlyList<TaskCompletion> completions, string workerId, IReadOnlyList<string> queues,
+        int maxTasks, TimeSpan leaseDuration, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Records a failed attempt. processing → scheduled (retry after backoff) when the failure is
     /// retryable and <c>attempt ≤ maxRetries</c>; → failed otherwise; → cancelled when a cancel was requested.
     /// The error joins the task's history either way, with kind <see cref="TaskErrorKinds.Error"/> when

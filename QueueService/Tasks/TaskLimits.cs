@@ -41,6 +41,23 @@ public static partial class TaskLimits
         return (distinct, LeaseMs(leaseDuration));
     }
 
+    /// <summary>Checks a <see cref="Stores.IQueueStore.CompleteAndLeaseAsync"/> call: its completions, then its lease arguments as <see cref="ValidateLease"/> does, <paramref name="maxTasks"/> 0 allowed.</summary>
+    /// <exception cref="QueueStoreException"><see cref="StoreError.Invalid"/> naming the field.</exception>
+    public static (string[] Queues, long LeaseMs) ValidateCompleteAndLease(IReadOnlyList<Stores.TaskCompletion> completions, string workerId,
+        IReadOnlyList<string> queues, int maxTasks, TimeSpan leaseDuration)
+    {
+        ArgumentNullException.ThrowIfNull(completions);
+        if (completions.Count > MaxLeaseBatch)
+            throw QueueStoreException.Invalid("completions", $"at most {MaxLeaseBatch} completions per call; got {completions.Count}.");
+        foreach (var completion in completions)
+        {
+            if (completion?.Lease is null) throw QueueStoreException.Invalid("completions", "a completion needs its lease.");
+        }
+        if (maxTasks is < 0 or > MaxLeaseBatch)
+            throw QueueStoreException.Invalid("maxTasks", $"maxTasks must be between 0 and {MaxLeaseBatch}; got {maxTasks}.");
+        return ValidateLease(workerId, queues, Math.Max(1, maxTasks), leaseDuration);
+    }
+
     /// <summary>Checks a list of queue names (lease, wait for work).</summary>
     /// <returns>The names without repeats, in the given order.</returns>
     /// <exception cref="QueueStoreException"><see cref="StoreError.Invalid"/> naming <c>queues</c>.</exception>

@@ -11,7 +11,7 @@ namespace QueueService.Workers;
 /// <param name="time">The clock for the streak's duration.</param>
 /// <param name="activity">What fails, as the lines' subject: <c>Leasing for worker w1</c>.</param>
 /// <param name="retry">What happens meanwhile, ending the first line (default <c>retrying with backoff</c>).</param>
-internal sealed class FailureStreak(ILogger logger, TimeProvider time, string activity, string retry = "retrying with backoff")
+internal sealed class FailureStreak(ILogger logger, TimeProvider time, object activity, string retry = "retrying with backoff")
 {
     private long? _startedAt;
     private int _failures;
@@ -58,4 +58,14 @@ internal sealed class FailureStreak(ILogger logger, TimeProvider time, string ac
         var factor = Math.Pow(2, Math.Clamp(failures - 1, 0, 20));
         return TimeSpan.FromTicks((long)Math.Min(max.Ticks, first.Ticks * factor));
     }
+}
+
+/// <summary>
+/// What a task's <see cref="FailureStreak"/> is about, formatted only when a failure is logged: the text is built per task,
+/// and most tasks never fail.
+/// </summary>
+internal sealed class TaskActivity(string what, Stores.TaskLease lease)
+{
+    /// <inheritdoc/>
+    public override string ToString() => $"{what} of task {lease.TaskId} of queue {lease.Type} on worker {lease.WorkerId}";
 }

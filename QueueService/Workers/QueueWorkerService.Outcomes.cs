@@ -11,7 +11,7 @@ public sealed partial class QueueWorkerService
     private static readonly TimeSpan MaxRecordRetryDelay = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan MinTryTimeout = TimeSpan.FromMilliseconds(10);
 
-    private async Task<TaskOutcome> RecordEndAsync(TaskLease lease, HandlerEnd end, string? result, Exception? error,
+    private async Task<TaskOutcome> RecordEndAsync(TaskLease lease, WorkerSlot slot, HandlerEnd end, string? result, Exception? error,
         CancellationTokenSource userCancel, CancellationTokenSource timedOut, CancellationTokenSource leaseLost)
     {
         if (leaseLost.IsCancellationRequested)
@@ -24,30 +24,30 @@ public sealed partial class QueueWorkerService
         switch (end)
         {
             case HandlerEnd.Returned:
-                return await RecordAsync(lease, HeldOutcome.Completed(result), lost).ConfigureAwait(false);
+                return await RecordAsync(lease, HeldOutcome.Completed(result), slot, lost).ConfigureAwait(false);
             case HandlerEnd.Threw when error is PermanentTaskException:
                 _logger.LogWarning(error, "Task {TaskId} of queue {Queue} failed permanently on worker {WorkerId}", lease.TaskId, lease.Type, lease.WorkerId);
-                return await RecordAsync(lease, HeldOutcome.Failed(new TaskFailure(error.Message, IsRetryable: false)), lost).ConfigureAwait(false);
+                return await RecordAsync(lease, HeldOutcome.Failed(new TaskFailure(error.Message, IsRetryable: false)), leaseLost: lost).ConfigureAwait(false);
             case HandlerEnd.Threw:
                 _logger.LogWarning(error, "Task {TaskId} of queue {Queue} failed on worker {WorkerId} (attempt {Attempt})", lease.TaskId, lease.Type, lease.WorkerId, lease.Attempt);
-                return await RecordAsync(lease, HeldOutcome.Failed(new TaskFailure($"{error!.GetType().Name}: {error.Message}")), lost).ConfigureAwait(false);
+                return await RecordAsync(lease, HeldOutcome.Failed(new TaskFailure($"{error!.GetType().Name}: {error.Message}")), leaseLost: lost).ConfigureAwait(false);
         }
 
         // Stopped by one of our tokens. A user's cancel wins over a time-out, which wins over shutdown.
         if (userCancel.IsCancellationRequested)
         {
             _logger.LogInformation("Task {TaskId} of queue {Queue} cancelled by request on worker {WorkerId}", lease.TaskId, lease.Type, lease.WorkerId);
-            return await RecordAsync(lease, HeldOutcome.CancelConfirmed, lost).ConfigureAwait(false);
+            return await RecordAsync(lease, HeldOutcome.CancelConfirmed, leaseLost: lost).ConfigureAwait(false);
         }
         if (timedOut.IsCancellationRequested)
         {
             _logger.LogWarning("Task {TaskId} of queue {Queue} ran past the maximum processing time {MaxProcessingTime} on worker {WorkerId}",
                 lease.TaskId, lease.Type, _options.MaxProcessingTime, lease.WorkerId);
             var failure = new TaskFailure($"The attempt ran longer than the maximum processing time ({_options.MaxProcessingTime}).", TaskErrorKinds.Timeout);
-            return await RecordAsync(lease, HeldOutcome.Failed(failure), lost).ConfigureAwait(false);
+            return await RecordAsync(lease, HeldOutcome.Failed(failure), leaseLost: lost).ConfigureAwait(false);
         }
         _logger.LogInformation("Task {TaskId} of queue {Queue} handed back unfinished by worker {WorkerId} at shutdown", lease.TaskId, lease.Type, lease.WorkerId);
-        return await RecordAsync(lease, HeldOutcome.Released, lost).ConfigureAwait(false);
+        return await RecordAsync(lease, HeldOutcome.Released, leaseLost: lost).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -58,7 +58,11 @@ public sealed partial class QueueWorkerService
     /// lost (<paramref name="leaseLost"/>), or <see cref="RecordingTimeLeft"/> runs out. The outcome is then
     /// remembered (<see cref="RecentOutcomes"/>) unless the store refused it outright.
     /// </summary>
-    private async Task<TaskOutcome> RecordAsync(TaskLease lease, HeldOutcome outcome, CancellationToken leaseLost = default)
+    /// <param name="lease">The attempt's lease.</param>
+    /// <param name="outcome">How it ended.</param>
+    /// <param name="leaseLost">Fires when the heartbeats learn the lease was lost.</param>
+    /// <param name="slot">A runner's own completion, with the runner's slot: it goes with the lease loop's next call, which fills the slot again.</param>
+    private async Task<TaskOutcome> RecordAsync(TaskLease lease, HeldOutcome outcome, WorkerSlot? slot = null, CancellationToken leaseLost = default)
     {
         var action = outcome.Action;
         var startedAt = _time.GetTimestamp();
@@ -74,7 +78,7 @@ public sealed partial class QueueWorkerService
             Exception failed;
             try
             {
-                var recorded = await ApplyAsync(lease, outcome, timeout.Token).ConfigureAwait(false);
+                var recorded = await ApplyAsync(lease, outcome, slot, timeout.Token).ConfigureAwait(false);
                 Remember(lease, outcome);
                 if (failures > 0)
                     _logger.LogInformation("Recorded {Action} of task {TaskId} of queue {Queue} from worker {WorkerId} after {Failures} failed tries in {Held}",
@@ -127,10 +131,14 @@ public sealed partial class QueueWorkerService
 
     /// <summary>One try at recording <paramref name="outcome"/>.</summary>
     /// <returns>How the attempt ended, as the store took it.</returns>
-    private async Task<TaskOutcome> ApplyAsync(TaskLease lease, HeldOutcome outcome, CancellationToken cancellationToken)
+    private async Task<TaskOutcome> ApplyAsync(TaskLease lease, HeldOutcome outcome, WorkerSlot? slot, CancellationToken cancellationToken)
     {
         switch (outcome.Kind)
         {
+            case HeldOutcomeKind.Completed when slot is not null && _completions.TrySubmit(new TaskCompletion(lease, outcome.ResultJson), slot, cancellationToken, out var recorded):
+                _loopWake.Release();
+                await recorded.ConfigureAwait(false);
+                return TaskOutcome.Completed;
             case HeldOutcomeKind.Completed:
                 await _store.CompleteAsync(lease, outcome.ResultJson, cancellationToken).ConfigureAwait(false);
                 return TaskOutcome.Completed;

@@ -14,14 +14,14 @@ public sealed partial class QueueWorkerService
         Stopped, // our own token fired
     }
 
-    private async Task RunTaskAsync(TaskLease lease)
+    private async Task RunTaskAsync(TaskLease lease, WorkerSlot slot)
     {
         var outcome = TaskOutcome.Lost;
         var startedAt = _time.GetTimestamp();
         _metrics.Started(lease, _time.GetUtcNow());
         try
         {
-            outcome = await RunTaskCoreAsync(lease).ConfigureAwait(false);
+            outcome = await RunTaskCoreAsync(lease, slot).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -37,10 +37,12 @@ public sealed partial class QueueWorkerService
                 _spool.Delete(lease.TaskId);
             _state.Finished(lease.TaskId, outcome);
             _metrics.Ended(lease, outcome, _time.GetElapsedTime(startedAt));
+            if (slot.TryFree()) Interlocked.Decrement(ref _busySlots);
+            _loopWake.Release(); // its slot is free
         }
     }
 
-    private async Task<TaskOutcome> RunTaskCoreAsync(TaskLease lease)
+    private async Task<TaskOutcome> RunTaskCoreAsync(TaskLease lease, WorkerSlot slot)
     {
         if (!_handlers.TryGetValue(lease.Type, out var handler))
         {
@@ -54,17 +56,21 @@ public sealed partial class QueueWorkerService
         using var taskToken = CancellationTokenSource.CreateLinkedTokenSource(
             userCancel.Token, leaseLost.Token, timedOut.Token, _graceExpired.Token);
         using var stopHeartbeat = new CancellationTokenSource();
+        // Stopped by disposing it (its wait then ends with false), not by a token: a cancelled wait throws, and an
+        // exception per task was the worker's largest cost on short tasks (bench/).
+        var heartbeatTimer = new PeriodicTimer(_options.HeartbeatInterval, _time);
 
         // Heartbeats run until the outcome is recorded, even after a cancel: the lease must stay ours while
         // the handler winds down and while recording retries, so the reaper does not hand the task to
         // another worker meanwhile.
-        var heartbeat = HeartbeatAsync(lease, userCancel, leaseLost, stopHeartbeat.Token);
-        var progressFailures = new FailureStreak(_logger, _time, $"Progress reports of task {lease.TaskId} of queue {lease.Type} on worker {lease.WorkerId}",
+        var heartbeat = HeartbeatAsync(lease, heartbeatTimer, userCancel, leaseLost, stopHeartbeat.Token);
+        var progressFailures = new FailureStreak(_logger, _time, new TaskActivity("Progress reports", lease),
             "reports are dropped until one is recorded");
         var context = new TaskContext(lease.TaskId, lease.Type, lease.PayloadJson, lease.Attempt, lease.MaxRetries, lease.WorkerId,
             (progress, ct) => ReportProgressAsync(lease, progress, leaseLost, progressFailures, ct), taskToken.Token);
-        _logger.LogDebug("Task {TaskId} of queue {Queue} started on worker {WorkerId} (attempt {Attempt})",
-            lease.TaskId, lease.Type, lease.WorkerId, lease.Attempt);
+        if (_logger.IsEnabled(LogLevel.Debug)) // the arguments are boxed into an array before the level is checked
+            _logger.LogDebug("Task {TaskId} of queue {Queue} started on worker {WorkerId} (attempt {Attempt})",
+                lease.TaskId, lease.Type, lease.WorkerId, lease.Attempt);
 
         try
         {
@@ -73,10 +79,11 @@ public sealed partial class QueueWorkerService
             // outcome is recorded, so the lease stays ours while recording retries through an outage.
             // If recording gives up, the lease expires and the reaper re-queues the task: the attempt
             // is at worst repeated (at-least-once), never lost.
-            return await RecordEndAsync(lease, end, result, error, userCancel, timedOut, leaseLost).ConfigureAwait(false);
+            return await RecordEndAsync(lease, slot, end, result, error, userCancel, timedOut, leaseLost).ConfigureAwait(false);
         }
         finally
         {
+            heartbeatTimer.Dispose();
             await stopHeartbeat.CancelAsync().ConfigureAwait(false);
             await heartbeat.ConfigureAwait(false); // never throws
         }
@@ -125,16 +132,17 @@ public sealed partial class QueueWorkerService
         return (HandlerEnd.Stopped, null, null);
     }
 
-    private async Task HeartbeatAsync(TaskLease lease, CancellationTokenSource userCancel, CancellationTokenSource leaseLost, CancellationToken stop)
+    private async Task HeartbeatAsync(TaskLease lease, PeriodicTimer timer, CancellationTokenSource userCancel, CancellationTokenSource leaseLost,
+        CancellationToken stop)
     {
-        using var timer = new PeriodicTimer(_options.HeartbeatInterval, _time);
         // Once when heartbeats start failing and once when one gets through: an outage is one warning per
         // task, not one per heartbeat.
-        var failures = new FailureStreak(_logger, _time, $"Heartbeats of task {lease.TaskId} of queue {lease.Type} on worker {lease.WorkerId}",
+        var failures = new FailureStreak(_logger, _time, new TaskActivity("Heartbeats", lease),
             "renewing the lease at each heartbeat while it lasts");
         try
         {
-            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
+            // The runner disposes the timer to stop the heartbeats: the wait then answers false.
+            while (await timer.WaitForNextTickAsync(CancellationToken.None).ConfigureAwait(false) && !stop.IsCancellationRequested)
             {
                 try
                 {

@@ -36,6 +36,12 @@ public sealed partial class QueueWorkerService : BackgroundService
     private long _stopRequestedAt = NotStopping;
     private CancellationToken _stopping;
     private readonly RecentOutcomes _recentOutcomes;
+    // The handlers' completions, recorded by the lease loop with its next call (CompleteAndLeaseAsync).
+    private readonly CompletionQueue _completions = new();
+    // Released when a runner ends or queues a completion: wakes the loop when every slot was busy.
+    private readonly SemaphoreSlim _loopWake = new(0);
+    // Slots held by runners (WorkerSlot): the loop leases only into free ones.
+    private int _busySlots;
 
     /// <summary>Creates the loop. Its <see cref="WorkerMetrics"/> meter comes from <c>meterFactory</c> (the host's), or is its own when that is null.</summary>
     /// <exception cref="InvalidOperationException">Two handlers claim the same queue.</exception>
@@ -95,6 +101,7 @@ public sealed partial class QueueWorkerService : BackgroundService
         }
         finally
         {
+            await RecordQueuedCompletionsAsync().ConfigureAwait(false);
             // Whatever ended the loop (a stop, or an error escaping it), the tasks in flight get their grace
             // and are handed back: skipping this would leave them to run on unsupervised until the reaper.
             await DrainAsync(running).ConfigureAwait(false);
@@ -115,24 +122,45 @@ public sealed partial class QueueWorkerService : BackgroundService
         while (!stoppingToken.IsCancellationRequested)
         {
             running.RemoveAll(t => t.IsCompleted);
-            var freeSlots = _options.Concurrency - running.Count;
-            if (freeSlots == 0)
+            var completions = _completions.Take(MaxLeasePerCall);
+            // A runner whose completion is taken here is done with its slot, though it has not ended yet: the call below
+            // fills the slot again.
+            foreach (var pending in completions)
             {
-                await Task.WhenAny(running).WaitAsync(stoppingToken).ConfigureAwait(false);
+                if (pending.Slot.TryFree()) Interlocked.Decrement(ref _busySlots);
+            }
+            var freeSlots = _options.Concurrency - Volatile.Read(ref _busySlots);
+            if (freeSlots <= 0 && completions.Count == 0)
+            {
+                // Every slot busy: a runner ending or a handler finishing wakes the loop.
+                await _loopWake.WaitAsync(stoppingToken).ConfigureAwait(false);
                 continue;
             }
 
-            var wanted = Math.Min(Math.Min(freeSlots, _options.LeaseBatchSize ?? freeSlots), MaxLeasePerCall);
+            var wanted = Math.Clamp(Math.Min(freeSlots, _options.LeaseBatchSize ?? freeSlots), 0, MaxLeasePerCall);
             IReadOnlyList<TaskLease> leases;
             Exception? leaseError = null;
             // Reconciling must not see a lease this call took before it counts as in flight, or it would hand it back.
-            await _leaseGate.WaitAsync(stoppingToken).ConfigureAwait(false);
+            // With completions taken, not the stopping token: they must reach the store (or their runners) either way.
+            await _leaseGate.WaitAsync(completions.Count > 0 ? CancellationToken.None : stoppingToken).ConfigureAwait(false);
             try
             {
-                // Not the stopping token: a lease that applied in the store must reach us, or the task
-                // sits in processing until the reaper takes it back. A stop is handled just below.
-                leases = await _store.LeaseAsync(_options.WorkerId, queues, wanted, _options.LeaseDuration, CancellationToken.None)
-                    .ConfigureAwait(false);
+                // Not the stopping token: a lease that applied in the store must reach us, or the task sits in
+                // processing until the reaper takes it back. A stop is handled just below.
+                if (completions.Count == 0)
+                {
+                    leases = await _store.LeaseAsync(_options.WorkerId, queues, wanted, _options.LeaseDuration, CancellationToken.None)
+                        .ConfigureAwait(false);
+                }
+                else
+                {
+                    // Checkpoint: the handlers of these completions have returned. One round trip records them and leases
+                    // the tasks that take their slots; each completion's runner learns its own answer.
+                    var result = await _store.CompleteAndLeaseAsync(completions.ConvertAll(p => p.Completion), _options.WorkerId, queues,
+                        stoppingToken.IsCancellationRequested ? 0 : wanted, _options.LeaseDuration, CancellationToken.None).ConfigureAwait(false);
+                    CompletionQueue.Resolve(completions, result.Refusals);
+                    leases = result.Leases;
+                }
                 foreach (var lease in leases)
                     _state.Started(lease.TaskId);
             }
@@ -140,6 +168,8 @@ public sealed partial class QueueWorkerService : BackgroundService
             {
                 leases = [];
                 leaseError = ex;
+                // Each runner decides for itself, as for a call of its own: hold and retry through an outage, or give up.
+                CompletionQueue.Fail(completions, ex);
             }
             finally
             {
@@ -147,10 +177,12 @@ public sealed partial class QueueWorkerService : BackgroundService
             }
             if (leaseError is not null)
             {
-                // Backing off outside the gate: reconciling must not wait for it.
+                // Backing off outside the gate: reconciling must not wait for it. A completion ends the wait early:
+                // it is tried at once (its runner backs off itself), and the lease with it.
                 NoteIfUnavailable(leaseError);
                 leaseFailures.Failed(leaseError);
-                await Task.Delay(leaseFailures.Backoff(_options.IdlePollInterval, MaxLeaseBackoff), _time, stoppingToken).ConfigureAwait(false);
+                await WaitForAsync(Task.Delay(leaseFailures.Backoff(_options.IdlePollInterval, MaxLeaseBackoff), _time, stoppingToken),
+                    stoppingToken).ConfigureAwait(false);
                 continue;
             }
             leaseFailures.Succeeded();
@@ -163,16 +195,28 @@ public sealed partial class QueueWorkerService : BackgroundService
             }
             foreach (var lease in leases)
             {
-                running.Add(Task.Run(() => RunTaskAsync(lease), CancellationToken.None));
+                var slot = new WorkerSlot();
+                Interlocked.Increment(ref _busySlots);
+                // Called here, not through Task.Run: a runner returns at its first await (the handler itself runs on
+                // the thread pool), and a hop per task was a measurable cost at short tasks.
+                running.Add(RunTaskAsync(lease, slot));
             }
-            if (leases.Count == wanted)
-                continue; // the queue may hold more: lease again before waiting
+            if (wanted == 0 || leases.Count == wanted)
+                continue; // the queue may hold more (or every slot is busy): lease again before waiting
 
             // Lease first, then wait, then lease again: a task enqueued before the wait began was
             // already seen by the lease above, so no wake-up can be missed for long.
             try
             {
-                await _store.WaitForWorkAsync(queues, _options.IdlePollInterval, stoppingToken).ConfigureAwait(false);
+                using var wake = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                var work = _store.WaitForWorkAsync(queues, _options.IdlePollInterval, wake.Token);
+                await WaitForAsync(work, stoppingToken).ConfigureAwait(false);
+                await wake.CancelAsync().ConfigureAwait(false);
+                await work.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+            {
+                // A completion ended the wait: it is recorded at the top of the loop.
             }
             catch (Exception ex)
             {
@@ -181,7 +225,40 @@ public sealed partial class QueueWorkerService : BackgroundService
                 if (stoppingToken.IsCancellationRequested) return;
                 NoteIfUnavailable(ex);
                 leaseFailures.Failed(ex);
-                await Task.Delay(leaseFailures.Backoff(_options.IdlePollInterval, MaxLeaseBackoff), _time, stoppingToken).ConfigureAwait(false);
+                await WaitForAsync(Task.Delay(leaseFailures.Backoff(_options.IdlePollInterval, MaxLeaseBackoff), _time, stoppingToken),
+                    stoppingToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Waits for <paramref name="wait"/>, or until a handler's completion is queued, or the stop; never throws.</summary>
+    private async Task WaitForAsync(Task wait, CancellationToken stoppingToken)
+    {
+        if (_completions.HasWaiting) return;
+        using var done = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var completion = _completions.WaitAsync(done.Token);
+        await Task.WhenAny(wait, completion).ConfigureAwait(false);
+        await done.CancelAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// After the loop stopped: completions queued before it closed are recorded here (no lease), so their runners
+    /// need not wait out a try; runners that finish later record by themselves.
+    /// </summary>
+    private async Task RecordQueuedCompletionsAsync()
+    {
+        _completions.Close();
+        while (_completions.Take(MaxLeasePerCall) is { Count: > 0 } completions)
+        {
+            try
+            {
+                var result = await _store.CompleteAndLeaseAsync(completions.ConvertAll(p => p.Completion), _options.WorkerId, Queues, 0,
+                    _options.LeaseDuration, CancellationToken.None).ConfigureAwait(false);
+                CompletionQueue.Resolve(completions, result.Refusals);
+            }
+            catch (Exception ex)
+            {
+                CompletionQueue.Fail(completions, ex);
             }
         }
     }
@@ -221,6 +298,7 @@ public sealed partial class QueueWorkerService : BackgroundService
     {
         _graceExpired.Dispose();
         _leaseGate.Dispose();
+        _loopWake.Dispose();
         _metrics.Dispose();
         base.Dispose();
     }

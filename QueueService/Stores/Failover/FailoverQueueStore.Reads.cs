@@ -102,6 +102,11 @@ public sealed partial class FailoverQueueStore
         RedisOnlyAsync(WorkersPause, store => store.CompleteAsync(lease, resultJson, cancellationToken), cancellationToken);
 
     /// <inheritdoc/>
+    public Task<CompleteAndLeaseResult> CompleteAndLeaseAsync(IReadOnlyList<TaskCompletion> completions, string workerId,
+        IReadOnlyList<string> queues, int maxTasks, TimeSpan leaseDuration, CancellationToken cancellationToken = default) =>
+        RedisOnlyAsync(WorkersPause, store => store.CompleteAndLeaseAsync(completions, workerId, queues, maxTasks, leaseDuration, cancellationToken), cancellationToken);
+
+    /// <inheritdoc/>
     public Task<FailOutcome> FailAsync(TaskLease lease, TaskFailure failure, CancellationToken cancellationToken = default) =>
         RedisOnlyAsync(WorkersPause, store => store.FailAsync(lease, failure, cancellationToken), cancellationToken);
 

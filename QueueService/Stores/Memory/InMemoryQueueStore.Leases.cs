@@ -12,31 +12,60 @@ public sealed partial class InMemoryQueueStore
     {
         cancellationToken.ThrowIfCancellationRequested();
         var (queueNames, leaseMs) = TaskLimits.ValidateLease(workerId, queues, maxTasks, leaseDuration);
+        lock (_gate)
+        {
+            return Task.FromResult<IReadOnlyList<TaskLease>>(LeaseLocked(workerId, queueNames, maxTasks, leaseMs, NowMs()));
+        }
+    }
 
-        var leases = new List<TaskLease>();
+    /// <inheritdoc/>
+    public Task<CompleteAndLeaseResult> CompleteAndLeaseAsync(IReadOnlyList<TaskCompletion> completions, string workerId,
+        IReadOnlyList<string> queues, int maxTasks, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var (queueNames, leaseMs) = TaskLimits.ValidateCompleteAndLease(completions, workerId, queues, maxTasks, leaseDuration);
+        var refusals = new QueueStoreException?[completions.Count];
         lock (_gate)
         {
             var nowMs = NowMs();
-            PromoteDueLocked(_options.PromoteOnLeaseBatch, nowMs);
-            while (leases.Count < maxTasks && TryTakeBestLocked(queueNames, out var task))
+            for (var i = 0; i < completions.Count; i++)
             {
-                var token = NextSequence();
-                MoveLocked(task, QueueTaskStatus.Processing, nowMs, t =>
+                try
                 {
-                    t.Attempts++;
-                    t.StartedAtMs = nowMs;
-                    t.WorkerId = workerId;
-                    t.LeaseToken = token;
-                    t.LeaseExpiresAtMs = nowMs + leaseMs;
-                    t.Progress = null;
-                });
-                PublishLeasedLocked(TaskEventKind.Started, task, nowMs, task.Attempts);
-                leases.Add(new TaskLease(task.Id, task.Type, task.PayloadJson, task.Priority, task.Attempts, task.MaxRetries,
-                    workerId, token, DateTimeOffset.FromUnixTimeMilliseconds(nowMs + leaseMs),
-                    DateTimeOffset.FromUnixTimeMilliseconds(task.CreatedAtMs)));
+                    CompleteLocked(HeldLocked(completions[i].Lease), completions[i].ResultJson, nowMs);
+                }
+                catch (QueueStoreException refused) when (refused.Error is StoreError.LeaseNotHeld or StoreError.NotFound)
+                {
+                    refusals[i] = refused;
+                }
             }
+            var leases = maxTasks > 0 ? LeaseLocked(workerId, queueNames, maxTasks, leaseMs, nowMs) : [];
+            return Task.FromResult(new CompleteAndLeaseResult(refusals, leases));
         }
-        return Task.FromResult<IReadOnlyList<TaskLease>>(leases);
+    }
+
+    private List<TaskLease> LeaseLocked(string workerId, string[] queueNames, int maxTasks, long leaseMs, long nowMs)
+    {
+        var leases = new List<TaskLease>();
+        PromoteDueLocked(_options.PromoteOnLeaseBatch, nowMs);
+        while (leases.Count < maxTasks && TryTakeBestLocked(queueNames, out var task))
+        {
+            var token = NextSequence();
+            MoveLocked(task, QueueTaskStatus.Processing, nowMs, t =>
+            {
+                t.Attempts++;
+                t.StartedAtMs = nowMs;
+                t.WorkerId = workerId;
+                t.LeaseToken = token;
+                t.LeaseExpiresAtMs = nowMs + leaseMs;
+                t.Progress = null;
+            });
+            PublishLeasedLocked(TaskEventKind.Started, task, nowMs, task.Attempts);
+            leases.Add(new TaskLease(task.Id, task.Type, task.PayloadJson, task.Priority, task.Attempts, task.MaxRetries,
+                workerId, token, DateTimeOffset.FromUnixTimeMilliseconds(nowMs + leaseMs),
+                DateTimeOffset.FromUnixTimeMilliseconds(task.CreatedAtMs)));
+        }
+        return leases;
     }
 
     /// <inheritdoc/>
@@ -129,16 +158,19 @@ public sealed partial class InMemoryQueueStore
         cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
         {
-            var task = HeldLocked(lease);
-            var nowMs = NowMs();
-            var counters = CountersOf(task.Type);
-            counters.AverageProcessingMs = EtaEstimator.NextAverage(counters.AverageProcessingMs, nowMs - (task.StartedAtMs ?? nowMs));
-            counters.CompletedTotal++;
-            // Completes even when a cancel was requested: the work is done.
-            MoveLocked(task, QueueTaskStatus.Completed, nowMs, t => t.ResultJson = resultJson);
-            PublishLeasedLocked(TaskEventKind.Completed, task, nowMs, task.Attempts);
+            CompleteLocked(HeldLocked(lease), resultJson, NowMs());
         }
         return Task.CompletedTask;
+    }
+
+    private void CompleteLocked(StoredTask task, string? resultJson, long nowMs)
+    {
+        var counters = CountersOf(task.Type);
+        counters.AverageProcessingMs = EtaEstimator.NextAverage(counters.AverageProcessingMs, nowMs - (task.StartedAtMs ?? nowMs));
+        counters.CompletedTotal++;
+        // Completes even when a cancel was requested: the work is done.
+        MoveLocked(task, QueueTaskStatus.Completed, nowMs, t => t.ResultJson = resultJson);
+        PublishLeasedLocked(TaskEventKind.Completed, task, nowMs, task.Attempts);
     }
 
     /// <inheritdoc/>

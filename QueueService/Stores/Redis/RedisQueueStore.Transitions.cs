@@ -106,10 +106,58 @@ public sealed partial class RedisQueueStore
 
         var parts = (RedisResult[])(await EvalRawAsync(_scripts.Lease, keys, values, cancellationToken))!;
         LogOrphans("lease", (long)parts[0]);
-        var leases = new TaskLease[(parts.Length - 1) / FieldsPerLease];
+        return ReadLeases(parts, 1, workerId);
+    }
+
+    /// <inheritdoc/>
+    public async Task<CompleteAndLeaseResult> CompleteAndLeaseAsync(IReadOnlyList<TaskCompletion> completions, string workerId,
+        IReadOnlyList<string> queues, int maxTasks, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+    {
+        var (distinct, leaseMs) = TaskLimits.ValidateCompleteAndLease(completions, workerId, queues, maxTasks, leaseDuration);
+        var count = completions.Count;
+        var keys = new RedisKey[1 + count + distinct.Length];
+        keys[0] = _keys.Namespace;
+        var values = new RedisValue[6 + (count * 3)];
+        values[0] = count;
+        values[1] = workerId;
+        values[2] = maxTasks;
+        values[3] = leaseMs;
+        values[4] = _storeOptions.PromoteOnLeaseBatch;
+        values[5] = EtaEstimator.MovingAverageWeight;
+        for (var i = 0; i < count; i++)
+        {
+            var completion = completions[i];
+            keys[1 + i] = _keys.Task(completion.Lease.TaskId);
+            values[6 + (i * 3)] = completion.Lease.LeaseToken;
+            values[7 + (i * 3)] = completion.ResultJson is null ? 0 : 1;
+            values[8 + (i * 3)] = completion.ResultJson ?? "";
+        }
+        for (var q = 0; q < distinct.Length; q++) keys[1 + count + q] = _keys.Queued(distinct[q]);
+
+        var parts = (RedisResult[])(await EvalRawAsync(_scripts.CompleteAndLease, keys, values, cancellationToken))!;
+        var refusals = new QueueStoreException?[count];
+        for (var i = 0; i < count; i++)
+        {
+            var lease = completions[i].Lease;
+            refusals[i] = (int)parts[i] switch
+            {
+                0 => null,
+                (int)StoreError.NotFound => QueueStoreException.NotFound(lease.TaskId),
+                (int)StoreError.LeaseNotHeld => QueueStoreException.LeaseNotHeld(lease.TaskId, lease.WorkerId),
+                var code => new QueueStoreException(StoreError.Internal, $"Unexpected script result {code} for {TaskOperation.Complete} of task {lease.TaskId}.", lease.TaskId),
+            };
+        }
+        LogOrphans("lease", (long)parts[count]);
+        return new CompleteAndLeaseResult(refusals, ReadLeases(parts, count + 1, workerId));
+    }
+
+    /// <summary>The leases of a lease or completeAndLease reply: 9 values each from <paramref name="start"/>.</summary>
+    private static TaskLease[] ReadLeases(RedisResult[] parts, int start, string workerId)
+    {
+        var leases = new TaskLease[(parts.Length - start) / FieldsPerLease];
         for (var i = 0; i < leases.Length; i++)
         {
-            var at = 1 + (i * FieldsPerLease);
+            var at = start + (i * FieldsPerLease);
             leases[i] = new TaskLease(
                 TaskId: (string)parts[at]!,
                 Type: (string)parts[at + 1]!,

@@ -20,7 +20,9 @@ namespace QueueService.Stores.Redis;
 /// </remarks>
 internal sealed class RedisScripts
 {
-    private const string IncludeMarker = "-- #include common";
+    // A line "-- #include name" is replaced by the helpers of common.lua (name "common") or of includes/name.lua.
+    private static readonly System.Text.RegularExpressions.Regex IncludeLine =
+        new(@"^-- #include (?<name>[A-Za-z]+)\s*$", System.Text.RegularExpressions.RegexOptions.Multiline);
 
     private static readonly Lazy<RedisScripts> LazyShared = new(() => new RedisScripts());
 
@@ -29,16 +31,20 @@ internal sealed class RedisScripts
 
     private RedisScripts()
     {
-        var common = ReadResource("common");
+        var includes = new Dictionary<string, string>(StringComparer.Ordinal);
+        string Include(string name) =>
+            includes.TryGetValue(name, out var text) ? text : includes[name] = ReadResource(name == "common" ? name : $"includes.{name}");
         LuaScript Load(string name)
         {
-            var script = LuaScript.Prepare(ReadResource(name).Replace(IncludeMarker, common, StringComparison.Ordinal));
+            var source = IncludeLine.Replace(ReadResource(name), match => Include(match.Groups["name"].Value));
+            var script = LuaScript.Prepare(source);
             _names.Add(script, name);
             return script;
         }
 
         Enqueue = Load("enqueue");
         Lease = Load("lease");
+        CompleteAndLease = Load("completeAndLease");
         Heartbeat = Load("heartbeat");
         Progress = Load("progress");
         Complete = Load("complete");
@@ -77,6 +83,7 @@ internal sealed class RedisScripts
     public LuaScript ImportMeta { get; }
     public LuaScript TryLock { get; }
     public LuaScript Lease { get; }
+    public LuaScript CompleteAndLease { get; }
     public LuaScript Heartbeat { get; }
     public LuaScript Progress { get; }
     public LuaScript Complete { get; }

@@ -39,6 +39,8 @@ public class FlakyStore : DispatchProxy
     protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
     {
         ArgumentNullException.ThrowIfNull(targetMethod);
+        if (SingleCalls.IsCompleteAndLease(targetMethod))
+            return SingleCalls.Invoke((IQueueStore)(object)this, args!);
         if (targetMethod.Name == _method && Interlocked.Decrement(ref _failuresLeft) >= 0)
         {
             var token = args?.OfType<CancellationToken>().LastOrDefault() ?? CancellationToken.None;

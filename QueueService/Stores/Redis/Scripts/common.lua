@@ -16,6 +16,18 @@ local function fmt(n)
   return string.format('%.0f', n)
 end
 
+-- call(command, key, members...) for a list of any length: in calls of at most 4000 arguments after the key (Lua's
+-- unpack is bounded), so ZADD's score/member pairs are never split. One call instead of one per member.
+local function callChunked(command, key, list)
+  local n = #list
+  local i = 1
+  while i <= n do
+    local j = math.min(i + 3999, n)
+    call(command, key, unpack(list, i, j))
+    i = j + 1
+  end
+end
+
 local function runScore(priority, seq)
   return (100 - tonumber(priority)) * seqSpan + tonumber(seq)
 end
