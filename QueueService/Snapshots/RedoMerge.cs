@@ -123,7 +123,9 @@ internal static class RedoMerge
 
         var merged = snapshot.ShallowCopy();
         merged.Tasks = tasks;
-        merged.Sequence = sequence;
+        // merged.Sequence stays the snapshot's: it is the sequence its counters were read with, which the import's
+        // counting of late tasks needs (SnapshotImport.CountersAsOfTasks); the import raises the store's sequence past
+        // every task it brings, the added ones included.
         return new Plan(merged, fresh.Count, leased, changes);
     }
 

@@ -13,8 +13,9 @@ internal static class SnapshotImport
     /// Each queue's lifetime counters as the snapshot's tasks say they were. A backup reads the counters first
     /// (<see cref="StoreSnapshot.TakenAtMs"/>, the store's clock) and the tasks page by page after, so a task created,
     /// completed or failed for good while the pages were read is in the snapshot but not in its counters; so is a task
-    /// a restore adds from the redo log (created after the snapshot). Each such task is counted here: created after
-    /// <c>TakenAtMs</c> → enqueued + 1; completed or failed after it → completed or failed + 1. A task that finished
+    /// a restore adds from the redo log (created after the snapshot). Each such task is counted here: created after the
+    /// counters were read (its creation sequence above <see cref="StoreSnapshot.Sequence"/>, read with them) → enqueued + 1;
+    /// completed or failed after <see cref="StoreSnapshot.TakenAtMs"/> → completed or failed + 1. A task that finished
     /// after its page was read is in the snapshot unfinished; its outcome, recorded after the restore, counts then.
     /// </summary>
     /// <returns>The counters to restore, one per queue of the snapshot's counters or its tasks; the snapshot is not changed.</returns>
@@ -27,7 +28,9 @@ internal static class SnapshotImport
         }, StringComparer.Ordinal);
         foreach (var task in snapshot.Tasks)
         {
-            var created = task.CreatedAtMs > snapshot.TakenAtMs;
+            // By sequence, not time: exact where two tasks share a millisecond with the read, and right for a task
+            // whose creation time is older than its arrival in the store (drained after an outage).
+            var created = CreatedSeqOf(task) > snapshot.Sequence;
             var finished = task.CompletedAtMs is { } at && at > snapshot.TakenAtMs;
             if (!created && !finished) continue;
             if (!counters.TryGetValue(task.Type, out var queue)) counters[task.Type] = queue = new SnapshotQueueStats { Type = task.Type };

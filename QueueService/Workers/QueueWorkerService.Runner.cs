@@ -52,9 +52,6 @@ public sealed partial class QueueWorkerService
 
         using var userCancel = new CancellationTokenSource();
         using var leaseLost = new CancellationTokenSource();
-        using var timedOut = new CancellationTokenSource(_options.MaxProcessingTime, _time);
-        using var taskToken = CancellationTokenSource.CreateLinkedTokenSource(
-            userCancel.Token, leaseLost.Token, timedOut.Token, _graceExpired.Token);
         using var stopHeartbeat = new CancellationTokenSource();
         // Stopped by disposing it (its wait then ends with false), not by a token: a cancelled wait throws, and an
         // exception per task was the worker's largest cost on short tasks (bench/).
@@ -62,8 +59,72 @@ public sealed partial class QueueWorkerService
 
         // Heartbeats run until the outcome is recorded, even after a cancel: the lease must stay ours while
         // the handler winds down and while recording retries, so the reaper does not hand the task to
-        // another worker meanwhile.
+        // another worker meanwhile. A prefetched task's heartbeats start while it waits for a handler.
         var heartbeat = HeartbeatAsync(lease, heartbeatTimer, userCancel, leaseLost, stopHeartbeat.Token);
+        try
+        {
+            if (_handlerSlots is { } handlers && !await WaitForHandlerAsync(handlers, userCancel, leaseLost).ConfigureAwait(false))
+                return await GiveBackUnstartedAsync(lease, userCancel, leaseLost).ConfigureAwait(false);
+            return await RunStartedAsync(lease, slot, handler, userCancel, leaseLost).ConfigureAwait(false);
+        }
+        finally
+        {
+            heartbeatTimer.Dispose();
+            await stopHeartbeat.CancelAsync().ConfigureAwait(false);
+            await heartbeat.ConfigureAwait(false); // never throws
+        }
+    }
+
+    /// <summary>A prefetched task waits for one of the <see cref="WorkerOptions.Concurrency"/> handlers; false when a cancel, a lost lease or the stop came first.</summary>
+    private async Task<bool> WaitForHandlerAsync(SemaphoreSlim handlers, CancellationTokenSource userCancel, CancellationTokenSource leaseLost)
+    {
+        if (handlers.Wait(0)) return true;
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(userCancel.Token, leaseLost.Token, _graceExpired.Token, _stopping);
+        try
+        {
+            await handlers.WaitAsync(waiting.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException) when (waiting.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>A prefetched task that never started: cancelled as asked, handed back at a stop (its place and attempt kept), or dropped with a lost lease.</summary>
+    private async Task<TaskOutcome> GiveBackUnstartedAsync(TaskLease lease, CancellationTokenSource userCancel, CancellationTokenSource leaseLost)
+    {
+        if (leaseLost.IsCancellationRequested) return TaskOutcome.Lost;
+        return await RecordAsync(lease, userCancel.IsCancellationRequested ? HeldOutcome.CancelConfirmed : HeldOutcome.Released).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs the handler (holding one of the handlers with <see cref="WorkerOptions.Prefetch"/>, freed as soon as it ends), then records how it ended.</summary>
+    private async Task<TaskOutcome> RunStartedAsync(TaskLease lease, WorkerSlot slot, ITaskHandler handler, CancellationTokenSource userCancel,
+        CancellationTokenSource leaseLost)
+    {
+        (HandlerEnd End, string? Result, Exception? Error) ended;
+        using var timedOut = new CancellationTokenSource(_options.MaxProcessingTime, _time);
+        try
+        {
+            ended = await RunHandlerCoreAsync(lease, handler, userCancel, leaseLost, timedOut).ConfigureAwait(false);
+        }
+        finally
+        {
+            // The next waiting task may start while this one's outcome is recorded.
+            _handlerSlots?.Release();
+        }
+        // Checkpoint: the handler has ended (or was abandoned). Heartbeats go on until exactly one
+        // outcome is recorded, so the lease stays ours while recording retries through an outage.
+        // If recording gives up, the lease expires and the reaper re-queues the task: the attempt
+        // is at worst repeated (at-least-once), never lost.
+        return await RecordEndAsync(lease, slot, ended.End, ended.Result, ended.Error, userCancel, timedOut, leaseLost).ConfigureAwait(false);
+    }
+
+    private async Task<(HandlerEnd End, string? Result, Exception? Error)> RunHandlerCoreAsync(TaskLease lease, ITaskHandler handler,
+        CancellationTokenSource userCancel, CancellationTokenSource leaseLost, CancellationTokenSource timedOut)
+    {
+        using var taskToken = CancellationTokenSource.CreateLinkedTokenSource(
+            userCancel.Token, leaseLost.Token, timedOut.Token, _graceExpired.Token);
         var progressFailures = new FailureStreak(_logger, _time, new TaskActivity("Progress reports", lease),
             "reports are dropped until one is recorded");
         var context = new TaskContext(lease.TaskId, lease.Type, lease.PayloadJson, lease.Attempt, lease.MaxRetries, lease.WorkerId,
@@ -72,21 +133,7 @@ public sealed partial class QueueWorkerService
             _logger.LogDebug("Task {TaskId} of queue {Queue} started on worker {WorkerId} (attempt {Attempt})",
                 lease.TaskId, lease.Type, lease.WorkerId, lease.Attempt);
 
-        try
-        {
-            var (end, result, error) = await RunHandlerAsync(handler, context, lease).ConfigureAwait(false);
-            // Checkpoint: the handler has ended (or was abandoned). Heartbeats go on until exactly one
-            // outcome is recorded, so the lease stays ours while recording retries through an outage.
-            // If recording gives up, the lease expires and the reaper re-queues the task: the attempt
-            // is at worst repeated (at-least-once), never lost.
-            return await RecordEndAsync(lease, slot, end, result, error, userCancel, timedOut, leaseLost).ConfigureAwait(false);
-        }
-        finally
-        {
-            heartbeatTimer.Dispose();
-            await stopHeartbeat.CancelAsync().ConfigureAwait(false);
-            await heartbeat.ConfigureAwait(false); // never throws
-        }
+        return await RunHandlerAsync(handler, context, lease).ConfigureAwait(false);
     }
 
     private async Task<(HandlerEnd End, string? Result, Exception? Error)> RunHandlerAsync(ITaskHandler handler, TaskContext context, TaskLease lease)

@@ -40,8 +40,10 @@ public sealed partial class QueueWorkerService : BackgroundService
     private readonly CompletionQueue _completions = new();
     // Released when a runner ends or queues a completion: wakes the loop when every slot was busy.
     private readonly SemaphoreSlim _loopWake = new(0);
-    // Slots held by runners (WorkerSlot): the loop leases only into free ones.
+    // Slots held by runners (WorkerSlot): the loop leases only into free ones, Concurrency + Prefetch of them.
     private int _busySlots;
+    // With Prefetch, the Concurrency handlers that may run at once; the other runners wait for one. Null without.
+    private readonly SemaphoreSlim? _handlerSlots;
 
     /// <summary>Creates the loop. Its <see cref="WorkerMetrics"/> meter comes from <c>meterFactory</c> (the host's), or is its own when that is null.</summary>
     /// <exception cref="InvalidOperationException">Two handlers claim the same queue.</exception>
@@ -57,6 +59,7 @@ public sealed partial class QueueWorkerService : BackgroundService
         _time = time;
         _logger = logger;
         _recentOutcomes = new RecentOutcomes(_options.RecentOutcomeRetention, time);
+        _handlerSlots = _options.Prefetch > 0 ? new SemaphoreSlim(_options.Concurrency, _options.Concurrency) : null;
         _handlers = new Dictionary<string, ITaskHandler>(StringComparer.Ordinal);
         foreach (var handler in handlers)
         {
@@ -82,8 +85,8 @@ public sealed partial class QueueWorkerService : BackgroundService
         }
         foreach (var queue in queues.Where(q => !_handlers.ContainsKey(q)))
             _logger.LogWarning("Worker {WorkerId} leases from queue {Queue} but has no handler for it: its tasks will fail", _options.WorkerId, queue);
-        _logger.LogInformation("Worker {WorkerId} started on queues {Queues} with concurrency {Concurrency}",
-            _options.WorkerId, queues, _options.Concurrency);
+        _logger.LogInformation("Worker {WorkerId} started on queues {Queues} with concurrency {Concurrency} (prefetch {Prefetch})",
+            _options.WorkerId, queues, _options.Concurrency, _options.Prefetch);
 
         _stopping = stoppingToken;
         using var onStop = stoppingToken.Register(() => Interlocked.Exchange(ref _stopRequestedAt, _time.GetTimestamp()));
@@ -129,7 +132,7 @@ public sealed partial class QueueWorkerService : BackgroundService
             {
                 if (pending.Slot.TryFree()) Interlocked.Decrement(ref _busySlots);
             }
-            var freeSlots = _options.Concurrency - Volatile.Read(ref _busySlots);
+            var freeSlots = _options.Concurrency + _options.Prefetch - Volatile.Read(ref _busySlots);
             if (freeSlots <= 0 && completions.Count == 0)
             {
                 // Every slot busy: a runner ending or a handler finishing wakes the loop.
@@ -299,6 +302,7 @@ public sealed partial class QueueWorkerService : BackgroundService
         _graceExpired.Dispose();
         _leaseGate.Dispose();
         _loopWake.Dispose();
+        _handlerSlots?.Dispose();
         _metrics.Dispose();
         base.Dispose();
     }

@@ -39,6 +39,16 @@ public sealed class WorkerOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
     public TimeSpan IdlePollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How many tasks beyond <see cref="Concurrency"/> the worker may hold leased, waiting for a free handler (default 0;
+    /// 0–1000). They hold their leases (renewed by heartbeats) while they wait, so no other worker takes them, and a lease
+    /// call and the completions that go with it cover many tasks at once: for queues of many short tasks, where a round
+    /// trip per task is the bottleneck; not for slow ones, whose waiting tasks another worker could have run. A waiting
+    /// task's wait does not count against <see cref="MaxProcessingTime"/>; at a stop it is handed back at once.
+    /// </summary>
+    [Range(0, 1000)]
+    public int Prefetch { get; set; }
+
     /// <summary>How many tasks one lease call takes at most (default null: as many as there are free slots; 1–1000).</summary>
     [Range(1, 1000)]
     public int? LeaseBatchSize { get; set; }

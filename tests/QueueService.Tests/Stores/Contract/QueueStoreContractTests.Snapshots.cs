@@ -99,6 +99,7 @@ public abstract partial class QueueStoreContractTests
         var snapshot = await Store.ExportAsync();
         // As a backup that read the counters, then its pages while every task was created and finished: none is counted yet.
         snapshot.TakenAtMs = snapshot.Tasks.Min(t => t.CreatedAtMs) - 1;
+        snapshot.Sequence = snapshot.Tasks.Min(t => t.CreatedSeq > 0 ? t.CreatedSeq : t.Seq) - 1;
         foreach (var queue in snapshot.Queues) (queue.Enqueued, queue.Completed, queue.Failed) = (0, 0, 0);
         var target = await FreshStoreAsync();
         try
