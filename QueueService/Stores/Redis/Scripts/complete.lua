@@ -7,7 +7,7 @@
 -- #include common
 -- #include completeTasks
 local now = nowMs()
-local done = newCompletions()
+local done = newCompletions(now)
 local resultJson = false
 if @hasResult == '1' then resultJson = @resultJson end
 local code = completeTask(@ns, @taskKey, @leaseToken, resultJson, now, done)

@@ -15,6 +15,8 @@ local ns = KEYS[1]
 local count = tonumber(ARGV[1])
 local now = nowMs()
 local firstSeq = call('INCRBY', ns .. 'seq', count) - count + 1
+-- Numbers are handed to Redis as text made once each: every number argument would be printed (%.17g) per call.
+local nowText = fmt(now)
 
 local tasks = {}
 local byKey = {}
@@ -44,29 +46,32 @@ for i = 1, count do
     local runAtMs = tonumber(ARGV[base + 7])
     local createdAtMs = tonumber(ARGV[base + 8])
     local seq = firstSeq + i - 1
+    local seqText = fmt(seq)
     local due = nil
     if delayMs > 0 then due = now + delayMs elseif runAtMs > now then due = runAtMs end
     local status = due and 'scheduled' or 'queued'
     local createdAt = createdAtMs > 0 and createdAtMs or now
+    local createdAtText = createdAtMs > 0 and fmt(createdAtMs) or nowText
     task.created, task.status, task.createdAt, task.type = 1, status, createdAt, taskType
     if due then
+      local dueText = fmt(due)
       call('HSET', taskKey, 'id', id, 'type', taskType, 'payload', ARGV[base + 3], 'priority', priority,
-        'status', status, 'attempts', 0, 'maxRetries', ARGV[base + 5], 'createdAt', createdAt, 'updatedAt', now,
-        'seq', seq, 'scheduledFor', due)
-      index(ns .. 's:scheduled', due, id)
-      index(ns .. 's:scheduled:' .. taskType, due, id)
+        'status', status, 'attempts', '0', 'maxRetries', ARGV[base + 5], 'createdAt', createdAtText, 'updatedAt', nowText,
+        'seq', seqText, 'scheduledFor', dueText)
+      index(ns .. 's:scheduled', dueText, id)
+      index(ns .. 's:scheduled:' .. taskType, dueText, id)
       emit(status, id, taskType, status, now).due = due
     else
       call('HSET', taskKey, 'id', id, 'type', taskType, 'payload', ARGV[base + 3], 'priority', priority,
-        'status', status, 'attempts', 0, 'maxRetries', ARGV[base + 5], 'createdAt', createdAt, 'updatedAt', now,
-        'seq', seq)
-      local score = runScore(priority, seq)
+        'status', status, 'attempts', '0', 'maxRetries', ARGV[base + 5], 'createdAt', createdAtText, 'updatedAt', nowText,
+        'seq', seqText)
+      local score = fmt(runScore(priority, seq))
       index(ns .. 's:queued', score, id)
       index(ns .. 's:queued:' .. taskType, score, id)
       emit(status, id, taskType, status, now)
     end
-    index(ns .. 'all', seq, id)
-    index(ns .. 'all:' .. taskType, seq, id)
+    index(ns .. 'all', seqText, id)
+    index(ns .. 'all:' .. taskType, seqText, id)
     enqueuedByType[taskType] = (enqueuedByType[taskType] or 0) + 1
   end
   tasks[i] = task

@@ -5,8 +5,9 @@
   its completed event at once and gathers the index moves and the queue's statistics in done, which
   finishCompletions(ns, done, averageWeight, now) writes: one ZREM/ZADD per index and one stats update per queue
   for the lot (the moving average of now - startedAt folds the samples in order, as one call each would). ]]
-local function newCompletions()
-  return { ids = {}, completed = {}, byType = {} }
+local function newCompletions(now)
+  -- Numbers are handed to Redis as text made once: each number argument would be printed (%.17g) per call.
+  return { ids = {}, completed = {}, byType = {}, nowText = fmt(now) }
 end
 
 local function completeTask(ns, taskKey, token, resultJson, now, done)
@@ -14,14 +15,15 @@ local function completeTask(ns, taskKey, token, resultJson, now, done)
   if not f[1] then return -1 end
   if f[1] ~= 'processing' or not f[2] or tonumber(f[2]) ~= tonumber(token) then return -6 end
   local id, taskType = f[3], f[4]
+  local nowText = done.nowText
   if resultJson then
-    call('HSET', taskKey, 'status', 'completed', 'completedAt', now, 'updatedAt', now, 'result', resultJson)
+    call('HSET', taskKey, 'status', 'completed', 'completedAt', nowText, 'updatedAt', nowText, 'result', resultJson)
   else
-    call('HSET', taskKey, 'status', 'completed', 'completedAt', now, 'updatedAt', now)
+    call('HSET', taskKey, 'status', 'completed', 'completedAt', nowText, 'updatedAt', nowText)
   end
   call('HDEL', taskKey, 'leaseToken', 'leaseExpiresAt')
   done.ids[#done.ids + 1] = id
-  done.completed[#done.completed + 1] = now
+  done.completed[#done.completed + 1] = nowText
   done.completed[#done.completed + 1] = id
   local queue = done.byType[taskType]
   if not queue then
@@ -29,7 +31,7 @@ local function completeTask(ns, taskKey, token, resultJson, now, done)
     done.byType[taskType] = queue
   end
   queue.ids[#queue.ids + 1] = id
-  queue.completed[#queue.completed + 1] = now
+  queue.completed[#queue.completed + 1] = nowText
   queue.completed[#queue.completed + 1] = id
   queue.samples[#queue.samples + 1] = now - tonumber(f[5])
   local event = emit('completed', id, taskType, 'completed', now)

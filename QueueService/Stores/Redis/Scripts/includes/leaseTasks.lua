@@ -80,6 +80,8 @@ local function leaseTasks(ns, queueKeys, workerId, maxTasks, leaseMs, now, out)
   if #picked == 0 then return orphans end
 
   local expires = now + leaseMs
+  -- Numbers are handed to Redis as text made once: each number argument would be printed (%.17g) per call.
+  local nowText, expiresText = fmt(now), fmt(expires)
   local firstToken = call('INCRBY', ns .. 'seq', #picked) - #picked + 1
   local ids = {}
   local processing = {}
@@ -89,18 +91,18 @@ local function leaseTasks(ns, queueKeys, workerId, maxTasks, leaseMs, now, out)
     local taskKey = ns .. 't:' .. id
     local token = firstToken + i - 1
     local attempt = (tonumber(f[6]) or 0) + 1
-    call('HSET', taskKey, 'status', 'processing', 'attempts', attempt, 'startedAt', now, 'updatedAt', now,
-      'workerId', workerId, 'leaseToken', token, 'leaseExpiresAt', expires)
+    call('HSET', taskKey, 'status', 'processing', 'attempts', tostring(attempt), 'startedAt', nowText, 'updatedAt', nowText,
+      'workerId', workerId, 'leaseToken', fmt(token), 'leaseExpiresAt', expiresText)
     if f[7] or f[8] or f[9] then call('HDEL', taskKey, 'progress', 'progressMessage', 'progressDetails') end
     ids[i] = id
-    processing[#processing + 1] = expires
+    processing[#processing + 1] = expiresText
     processing[#processing + 1] = id
     local byType = processingByType[f[1]]
     if not byType then
       byType = {}
       processingByType[f[1]] = byType
     end
-    byType[#byType + 1] = expires
+    byType[#byType + 1] = expiresText
     byType[#byType + 1] = id
     local event = emit('started', id, f[1], 'processing', now)
     event.n = attempt
