@@ -12,6 +12,8 @@ using StackExchange.Redis;
 // Starts its own redis-server on a loopback port unless --redis host:port is given.
 if (args is ["--latency-worker", var latencyRedis, var latencyNamespace])
     return await QueueBench.Peers.LatencyProbe.RunWorkerAsync(latencyRedis, latencyNamespace);
+if (args is ["--compare", var resultsJsonl])
+    return QueueBench.Peers.PeerComparison.Print(resultsJsonl);
 if (args is ["--peer-jsonl"])
 {
     // The peers' shape on the runner's redis-server (../shared/peers/run_all.sh, bench/compare.sh).

@@ -14,11 +14,15 @@ namespace QueueBench.Peers;
 /// <summary>
 /// <c>--peer-jsonl</c>: the peers' metrics (<c>../shared/peers/run_all.sh</c>) for RedisQueue, one JSON object per
 /// line on standard output in their shape, on the redis-server at 127.0.0.1:<c>REDIS_PORT</c>; progress goes to
-/// standard error. <c>N</c> tasks per enqueue and drain row, <c>LAT_N</c> latency probes, drains at each
-/// concurrency of <c>DRAIN_CONC</c> (default <c>1,16,64</c>). Each row runs in a namespace of its own, dropped after.
+/// standard error. <c>N</c> tasks per enqueue and drain row, <c>LAT_N</c> latency probes, a drain per item of
+/// <c>DRAIN_CONC</c>, each <c>concurrency</c> or <c>concurrency:prefetch</c> (default <see cref="DefaultDrains"/>). Each row
+/// runs in a namespace of its own, dropped after.
 /// </summary>
-internal sealed class PeerBench(string redisConfiguration, int n, int latencySamples, IReadOnlyList<int> drainConcurrency)
+internal sealed class PeerBench(string redisConfiguration, int n, int latencySamples, IReadOnlyList<(int Concurrency, int Prefetch)> drains)
 {
+    /// <summary>One handler at a time, without and with prefetch; then more handlers.</summary>
+    public const string DefaultDrains = "1,1:128,4:128,16,64";
+
     public const string Peer = "RedisQueue";
     private const string Queue = "bench";
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromMinutes(3);
@@ -29,9 +33,11 @@ internal sealed class PeerBench(string redisConfiguration, int n, int latencySam
     {
         var port = Environment.GetEnvironmentVariable("REDIS_PORT") ?? throw new ArgumentException("--peer-jsonl needs REDIS_PORT");
         int Read(string name, int fallback) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
-        var concurrency = (Environment.GetEnvironmentVariable("DRAIN_CONC") is { Length: > 0 } c ? c : "1,16,64")
-            .Split(',').Select(x => int.Parse(x, CultureInfo.InvariantCulture)).ToArray();
-        return new PeerBench($"127.0.0.1:{port}", Read("N", 20_000), Read("LAT_N", 500), concurrency);
+        var drains = (Environment.GetEnvironmentVariable("DRAIN_CONC") is { Length: > 0 } c ? c : DefaultDrains)
+            .Split(',').Select(item => item.Split(':') is [var cc, var pp]
+                ? (int.Parse(cc, CultureInfo.InvariantCulture), int.Parse(pp, CultureInfo.InvariantCulture))
+                : (int.Parse(item, CultureInfo.InvariantCulture), 0)).ToArray();
+        return new PeerBench($"127.0.0.1:{port}", Read("N", 20_000), Read("LAT_N", 500), drains);
     }
 
     public static string Version =>
@@ -54,14 +60,14 @@ internal sealed class PeerBench(string redisConfiguration, int n, int latencySam
         var batch = await WithStoreAsync(connection, store => TimeAsync(() => EnqueueBatchesAsync(store, n)));
         Emit("enqueue", "EnqueueBatchAsync(1000 per call)", n, batch);
 
-        foreach (var concurrency in drainConcurrency)
+        foreach (var (concurrency, prefetch) in drains)
         {
             var ns = NextNamespace();
             try
             {
-                var seconds = await DrainAsync(connection, ns, concurrency, n);
-                Emit("drain", $"QueueWorkerService concurrency={concurrency}, one process, until the store recorded every completion", n, seconds,
-                    ("concurrency", concurrency));
+                var seconds = await DrainAsync(connection, ns, concurrency, prefetch, n);
+                Emit("drain", $"QueueWorkerService concurrency={concurrency}{(prefetch > 0 ? $" prefetch={prefetch}" : "")}, one process, until the store recorded every completion",
+                    n, seconds, ("concurrency", concurrency), ("prefetch", prefetch));
             }
             finally
             {
@@ -95,7 +101,8 @@ internal sealed class PeerBench(string redisConfiguration, int n, int latencySam
         var ns = NextNamespace();
         try
         {
-            await DrainAsync(connection, ns, drainConcurrency.Max(), warm);
+            foreach (var (concurrency, prefetch) in drains.Distinct())
+                await DrainAsync(connection, ns, concurrency, prefetch, warm);
         }
         finally
         {
@@ -142,14 +149,15 @@ internal sealed class PeerBench(string redisConfiguration, int n, int latencySam
     /// the first handler start until the worker has recorded the last completion in the store (the peers stop their
     /// clock at the last handler's end; counting the recording too is the stricter measure).
     /// </summary>
-    private async Task<double> DrainAsync(ConnectionMultiplexer connection, string ns, int concurrency, int count)
+    private async Task<double> DrainAsync(ConnectionMultiplexer connection, string ns, int concurrency, int prefetch, int count)
     {
         var options = new RedisStoreOptions { Namespace = ns };
         await using (var store = new RedisQueueStore(connection, options, new QueueStoreOptions()))
             await EnqueueBatchesAsync(store, count);
 
         var handler = new CountingHandler(Queue);
-        using var host = BenchWorkerHost.Build(redisConfiguration, ns, $"bench-drain-{concurrency}", concurrency, handler);
+        using var host = BenchWorkerHost.Build(redisConfiguration, ns, $"bench-drain-{concurrency}-{prefetch}", concurrency, handler,
+            new Dictionary<string, string?> { ["Queue:Worker:Prefetch"] = prefetch.ToString(CultureInfo.InvariantCulture) });
         await host.StartAsync();
         var state = host.Services.GetRequiredService<WorkerState>();
         var deadline = TimeProvider.System.GetTimestamp();
