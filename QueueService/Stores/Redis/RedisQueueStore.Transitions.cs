@@ -8,7 +8,7 @@ namespace QueueService.Stores.Redis;
 public sealed partial class RedisQueueStore
 {
     private const int ArgsPerEnqueue = 8;
-    private const int FieldsPerEnqueue = 7;
+    private const int FieldsPerEnqueue = 5;
     private const int FieldsPerLease = 9;
 
     /// <summary>
@@ -76,20 +76,31 @@ public sealed partial class RedisQueueStore
         }
 
         var parts = (RedisResult[])(await EvalRawAsync(_scripts.Enqueue, keys, values, ct))!;
+        // { now, m, m × (type, avgMs, processing), count × (created, status, createdAt or nil, rank, type or nil) }: see enqueue.lua.
+        var now = RedisTaskReader.FromMs((long)parts[0]);
+        var queues = (int)(long)parts[1];
+        var facts = new Dictionary<string, (double? AverageMs, long Processing)>(queues, StringComparer.Ordinal);
+        for (var q = 0; q < queues; q++)
+        {
+            var at = 2 + (q * 3);
+            facts[(string)parts[at]!] = (RedisTaskReader.ReadDouble(parts[at + 1]), (long)parts[at + 2]);
+        }
+        var first = 2 + (queues * 3);
         var results = new EnqueueResult[count];
         for (var i = 0; i < results.Length; i++)
         {
-            var at = i * FieldsPerEnqueue;
-            var status = QueueTaskStatusNames.Parse((string)parts[at + 2]!);
-            var rank = (long)parts[at + 4];
+            var at = first + (i * FieldsPerEnqueue);
+            var task = tasks[start + i];
+            var created = (long)parts[at] == 1;
+            var status = QueueTaskStatusNames.Parse((string)parts[at + 1]!);
+            var createdAt = parts[at + 2].IsNull ? task.CreatedAt is { } given && created ? given : now
+                : RedisTaskReader.FromMs(RedisTaskReader.ParseLong((string)parts[at + 2]!));
+            var rank = (long)parts[at + 3];
             long? position = status == QueueTaskStatus.Queued && rank >= 0 ? rank + 1 : null;
-            results[i] = new EnqueueResult(
-                (string)parts[at]!,
-                (long)parts[at + 1] == 1,
-                status,
-                RedisTaskReader.FromMs(RedisTaskReader.ParseLong((string)parts[at + 3]!)),
-                position,
-                position is { } p ? EtaEstimator.Estimate(p, RedisTaskReader.ReadDouble(parts[at + 5]), (long)parts[at + 6]) : null);
+            TimeSpan? wait = null;
+            if (position is { } p && facts.TryGetValue(parts[at + 4].IsNull ? task.Type : (string)parts[at + 4]!, out var queue))
+                wait = EtaEstimator.Estimate(p, queue.AverageMs, queue.Processing);
+            results[i] = new EnqueueResult((string)values[1 + (i * ArgsPerEnqueue)]!, created, status, createdAt, position, wait);
         }
         return results;
     }

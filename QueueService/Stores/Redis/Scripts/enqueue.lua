@@ -7,9 +7,11 @@
   args:    ARGV[1] task count n; then 8 per task: id, type, payloadJson, priority, maxRetries,
            delayMs (-1 none), runAtMs (-1 none), createdAtMs (-1: now)
   events:  queued or scheduled (with due) per created task; none for an id that exists
-  returns: 7 per task: id, created (1|0), status, createdAtMs, rank in its queue (-1 unless
-           queued: its place once the whole batch is in), the queue's avgMs (nil before a
-           completion), processing count of the queue ]]
+  returns: {now ms, queue count m, then 3 per queue of the queued tasks: type, avgMs (false before a completion),
+           processing count; then 5 per task: created (1|0), status, createdAtMs (false: created now), rank in
+           its queue (-1 unless queued: its place once the whole batch is in), type (false: the caller's, as
+           created)}. An existing task's status, time and type are read from its hash.
+           Ranks of consecutive created tasks of one queue and priority follow each other: one ZRANK for the run. ]]
 -- #include common
 local ns = KEYS[1]
 local count = tonumber(ARGV[1])
@@ -37,9 +39,9 @@ for i = 1, count do
   local taskType = ARGV[base + 2]
   local taskKey = KEYS[1 + i]
   local task = { id = id, created = 0 }
-  local existing = call('HMGET', taskKey, 'status', 'createdAt', 'type')
+  local existing = call('HMGET', taskKey, 'status', 'createdAt', 'type', 'priority')
   if existing[1] then
-    task.status, task.createdAt, task.type = existing[1], existing[2], existing[3]
+    task.status, task.createdAtReply, task.type, task.priority = existing[1], existing[2], existing[3], existing[4]
   else
     local priority = ARGV[base + 4]
     local delayMs = tonumber(ARGV[base + 6])
@@ -50,9 +52,9 @@ for i = 1, count do
     local due = nil
     if delayMs > 0 then due = now + delayMs elseif runAtMs > now then due = runAtMs end
     local status = due and 'scheduled' or 'queued'
-    local createdAt = createdAtMs > 0 and createdAtMs or now
     local createdAtText = createdAtMs > 0 and fmt(createdAtMs) or nowText
-    task.created, task.status, task.createdAt, task.type = 1, status, createdAt, taskType
+    task.created, task.status, task.type, task.priority = 1, status, taskType, priority
+    task.createdAtReply = createdAtMs > 0 and createdAtText or false
     if due then
       local dueText = fmt(due)
       call('HSET', taskKey, 'id', id, 'type', taskType, 'payload', ARGV[base + 3], 'priority', priority,
@@ -83,28 +85,41 @@ for taskType, n in pairs(enqueuedByType) do
   call('HINCRBY', ns .. 'stats', 'enqueued:' .. taskType, n)
 end
 
-local out = {}
+local out = { now, 0 }
 local queueFacts = {}
+local queueCount = 0
+local previous = nil
 for i = 1, count do
   local task = tasks[i]
-  local rank, avg, processing = -1, false, 0
+  local rank = -1
   if task.status == 'queued' then
-    rank = call('ZRANK', ns .. 's:queued:' .. task.type, task.id) or -1
-    local facts = queueFacts[task.type]
-    if not facts then
-      facts = { call('HGET', ns .. 'stats', 'avgMs:' .. task.type), call('ZCARD', ns .. 's:processing:' .. task.type) }
-      queueFacts[task.type] = facts
+    if task.created == 1 and previous and previous.created == 1 and previous.type == task.type
+        and previous.priority == task.priority and previous.rank >= 0 then
+      -- Created one after the other in the same queue and band: nothing can sit between them.
+      rank = previous.rank + 1
+    else
+      rank = call('ZRANK', ns .. 's:queued:' .. task.type, task.id) or -1
     end
-    avg, processing = facts[1], facts[2]
+    if not queueFacts[task.type] then
+      queueFacts[task.type] = true
+      queueCount = queueCount + 1
+      out[#out + 1] = task.type
+      out[#out + 1] = call('HGET', ns .. 'stats', 'avgMs:' .. task.type)
+      out[#out + 1] = call('ZCARD', ns .. 's:processing:' .. task.type)
+    end
   end
+  task.rank = rank
+  previous = task
+end
+out[2] = queueCount
+for i = 1, count do
+  local task = tasks[i]
   local o = #out
-  out[o + 1] = task.id
-  out[o + 2] = task.created
-  out[o + 3] = task.status
-  out[o + 4] = task.createdAt
-  out[o + 5] = rank
-  out[o + 6] = avg
-  out[o + 7] = processing
+  out[o + 1] = task.created
+  out[o + 2] = task.status
+  out[o + 3] = task.createdAtReply
+  out[o + 4] = task.rank
+  out[o + 5] = task.created == 0 and task.type or false
 end
 
 for taskType in pairs(enqueuedByType) do
