@@ -20,8 +20,9 @@ internal sealed class CompletionQueue
     /// </summary>
     /// <param name="completion">The lease and result.</param>
     /// <param name="slot">The runner's slot, freed when the loop takes the completion (the call then fills it again).</param>
-    /// <param name="cancellationToken">The try's time-out: when it fires before the call took the completion, the completion
-    /// is dropped from the queue and <paramref name="recorded"/> is cancelled; once taken, the call decides.</param>
+    /// <param name="cancellationToken">The try's time-out: when it fires before the loop took the completion, the completion
+    /// is dropped from the queue and <paramref name="recorded"/> is cancelled; once taken, the call decides (the client's
+    /// own time-out bounds it).</param>
     /// <param name="recorded">Completes when the store recorded it; faults with its refusal (<see cref="StoreError.LeaseNotHeld"/>,
     /// <see cref="StoreError.NotFound"/>) or with the call's own failure.</param>
     /// <returns>False once the loop has stopped taking completions.</returns>
@@ -56,6 +57,9 @@ internal sealed class CompletionQueue
         while (taken.Count < max && _pending.Reader.TryRead(out var pending))
         {
             Interlocked.Decrement(ref _waiting);
+            // Taken: from here the call decides, not the try's time-out (a call that applied and answered late must not be
+            // tried again as a second, refused completion). Disposing waits for a time-out firing right now to finish.
+            pending.Registration.Dispose();
             if (!pending.Done.Task.IsCompleted) taken.Add(pending);
         }
         return taken;

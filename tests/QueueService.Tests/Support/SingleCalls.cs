@@ -6,8 +6,9 @@ namespace QueueService.Tests.Support;
 /// <see cref="IQueueStore.CompleteAndLeaseAsync"/> as the single calls it stands for: each completion through
 /// <see cref="IQueueStore.CompleteAsync"/>, then <see cref="IQueueStore.LeaseAsync"/>, all on the given store. The test
 /// doubles that fail or log calls by name (<see cref="FlakyStore"/>, <c>StoreCallLog</c>) route the worker's combined
-/// call through it, so a test of "recording the completion fails" still means what it says. A failure other than a
-/// refusal fails the whole call, as one round trip would.
+/// call through it, so a test of "recording the completion fails" still means what it says. A failure of a completion
+/// other than a refusal fails the whole call, as one round trip would; a failing lease after recorded completions leases
+/// nothing (the completions applied, as they would have in the one call).
 /// </summary>
 internal static class SingleCalls
 {
@@ -32,7 +33,16 @@ internal static class SingleCalls
                 refusals[i] = refused;
             }
         }
-        var leases = maxTasks > 0 ? await store.LeaseAsync(workerId, queues, maxTasks, leaseDuration, cancellationToken) : [];
-        return new CompleteAndLeaseResult(refusals, leases);
+        if (maxTasks == 0) return new CompleteAndLeaseResult(refusals, []);
+        try
+        {
+            return new CompleteAndLeaseResult(refusals, await store.LeaseAsync(workerId, queues, maxTasks, leaseDuration, cancellationToken));
+        }
+        catch (QueueStoreException ex) when (ex.Error == StoreError.Unavailable && completions.Count > 0)
+        {
+            // One round trip is all or nothing: the completions above were recorded, so the call as a whole was not
+            // refused. Nothing leased, as when the queue is empty; the loop's next lease meets the outage by itself.
+            return new CompleteAndLeaseResult(refusals, []);
+        }
     }
 }
