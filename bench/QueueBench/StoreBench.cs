@@ -121,6 +121,9 @@ internal sealed class StoreBench(string storeName, Func<string, Task<IQueueStore
 
     private async Task DepthCostAsync(IQueueStore store, StoreFigures figures)
     {
+        // The empty queue first: what the deep queues' throughput is held against.
+        var (emptyEnqueue, emptyLease) = await ThroughputAtDepthAsync(store);
+        figures.Depth.Add(new DepthFigures(0, double.NaN, double.NaN, double.NaN, emptyEnqueue, emptyLease));
         var filled = 0;
         foreach (var depth in settings.Depths)
         {
@@ -151,8 +154,36 @@ internal sealed class StoreBench(string storeName, Func<string, Task<IQueueStore
                 await store.EnqueueAsync(new NewTask("deep-probe", "{}") { Priority = i % 10 });
                 enqueue.Add(Percentiles.Elapsed(t));
             }
-            figures.Depth.Add(new DepthFigures(depth, Percentiles.Of(position, 50), Percentiles.Of(page, 50), Percentiles.Of(enqueue, 50)));
+            var (enqueueRate, leaseRate) = await ThroughputAtDepthAsync(store);
+            figures.Depth.Add(new DepthFigures(depth, Percentiles.Of(position, 50), Percentiles.Of(page, 50), Percentiles.Of(enqueue, 50), enqueueRate, leaseRate));
         }
+    }
+
+    private const int DepthProbeTasks = 10_000;
+
+    /// <summary>
+    /// Throughput on top of the queue as it stands: 10,000 tasks enqueued in calls of 1,000 onto the deep queue, then
+    /// 10,000 leased and completed as a worker's loop does (one <see cref="IQueueStore.CompleteAndLeaseAsync"/> per 100),
+    /// which leaves the depth as it was.
+    /// </summary>
+    private static async Task<(double Enqueue, double Lease)> ThroughputAtDepthAsync(IQueueStore store)
+    {
+        var enqueue = await TimeAsync(DepthProbeTasks, () => EnqueueBatchesAsync(store, "deep", DepthProbeTasks, 1000, i => 9));
+        var lease = await TimeAsync(DepthProbeTasks, async () =>
+        {
+            string[] queues = ["deep"];
+            var done = 0;
+            var held = await store.LeaseAsync("depth", queues, 100, Lease);
+            while (held.Count > 0)
+            {
+                done += held.Count;
+                var next = await store.CompleteAndLeaseAsync([.. held.Select(l => new TaskCompletion(l, null))], "depth", queues,
+                    Math.Min(100, DepthProbeTasks - done), Lease);
+                held = next.Leases;
+            }
+            if (done < DepthProbeTasks) throw new InvalidOperationException($"only {done} of {DepthProbeTasks} tasks were leased");
+        });
+        return (enqueue, lease);
     }
 }
 
@@ -171,5 +202,5 @@ internal sealed class StoreFigures(string store)
     public List<DepthFigures> Depth { get; } = [];
 }
 
-/// <summary>Median cost in milliseconds of one call at a queue depth.</summary>
-internal sealed record DepthFigures(int Depth, double PositionMs, double ListPageMs, double EnqueueMs);
+/// <summary>Median cost in milliseconds of one call at a queue depth, and tasks/s enqueued and leased on top of it.</summary>
+internal sealed record DepthFigures(int Depth, double PositionMs, double ListPageMs, double EnqueueMs, double EnqueueRate, double LeaseRate);
