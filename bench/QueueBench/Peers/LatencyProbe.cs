@@ -63,6 +63,9 @@ internal sealed class LatencyProbe(string redisConfiguration, string @namespace,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        // QueueWorker's own GC (workstation, concurrent: the console default), not the bench's server GC.
+        start.Environment["DOTNET_gcServer"] = Environment.GetEnvironmentVariable("RQ_LAT_GCSERVER") ?? "0";
+        start.Environment["DOTNET_gcConcurrent"] = "1";
         // Run the bench's own assembly again (dotnet QueueBench.dll, or the apphost), as a worker.
         var entry = typeof(LatencyProbe).Assembly.Location;
         if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet") start.ArgumentList.Add(entry);
