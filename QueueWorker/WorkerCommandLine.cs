@@ -4,7 +4,7 @@ using System.Globalization;
 namespace QueueWorker;
 
 /// <summary>
-/// The worker's command line: <c>--worker-id</c>, <c>--queues a,b</c>, <c>--concurrency N</c>, <c>--metrics-port P</c>. Each maps to a
+/// The worker's command line: <c>--worker-id</c>, <c>--queues a,b</c>, <c>--concurrency N</c>, <c>--prefetch N</c>, <c>--metrics-port P</c>. Each maps to a
 /// configuration key (<c>Queue:Worker:…</c>), so the same settings also come from appsettings.json or the
 /// environment; the command line wins.
 /// </summary>
@@ -25,6 +25,11 @@ internal static class WorkerCommandLine
         Description = "Tasks run at once (default 1: one at a time).",
     };
 
+    public static readonly Option<int?> Prefetch = new("--prefetch")
+    {
+        Description = "Tasks leased ahead of the running ones, waiting under their leases (default 0; for queues of many short tasks).",
+    };
+
     public static readonly Option<int?> MetricsPort = new("--metrics-port")
     {
         Description = "Serve Prometheus metrics at http://+:<port>/metrics (default: none; Queue:Worker:MetricsHost picks the interface).",
@@ -35,7 +40,7 @@ internal static class WorkerCommandLine
     {
         var root = new RootCommand("RedisQueue worker: leases tasks from Redis and runs their handlers. Needs REDIS_URL.")
         {
-            WorkerId, Queues, Concurrency, MetricsPort,
+            WorkerId, Queues, Concurrency, Prefetch, MetricsPort,
         };
         root.SetAction(run);
         return root;
@@ -53,6 +58,8 @@ internal static class WorkerCommandLine
         }
         if (parsed.GetValue(Concurrency) is { } concurrency)
             settings["Queue:Worker:Concurrency"] = concurrency.ToString(CultureInfo.InvariantCulture);
+        if (parsed.GetValue(Prefetch) is { } prefetch)
+            settings["Queue:Worker:Prefetch"] = prefetch.ToString(CultureInfo.InvariantCulture);
         if (parsed.GetValue(MetricsPort) is { } port)
             settings[Metrics.WorkerMetricsServer.PortKey] = port.ToString(CultureInfo.InvariantCulture);
         return settings;

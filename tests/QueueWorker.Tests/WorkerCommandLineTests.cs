@@ -14,7 +14,7 @@ public sealed class WorkerCommandLineTests
     [Fact]
     public void ToConfiguration_MapsEveryOption_WhenAllAreGiven()
     {
-        var settings = Parse("--worker-id", "w7", "--queues", "transcription, risk-detection", "--concurrency", "4");
+        var settings = Parse("--worker-id", "w7", "--queues", "transcription, risk-detection", "--concurrency", "4", "--prefetch", "32");
 
         settings.Should().BeEquivalentTo(new Dictionary<string, string?>
         {
@@ -22,6 +22,7 @@ public sealed class WorkerCommandLineTests
             ["Queue:Worker:Queues:0"] = "transcription",
             ["Queue:Worker:Queues:1"] = "risk-detection",
             ["Queue:Worker:Concurrency"] = "4",
+            ["Queue:Worker:Prefetch"] = "32",
         });
     }
 
