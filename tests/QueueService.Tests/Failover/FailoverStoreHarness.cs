@@ -1,4 +1,3 @@
-using QueueService.Hosting;
 using QueueService.Stores;
 using QueueService.Stores.Failover;
 using QueueService.Stores.Redis;
@@ -14,32 +13,24 @@ namespace QueueService.Tests.Failover;
 /// </summary>
 internal sealed class FailoverStoreHarness : IAsyncDisposable
 {
-    public static readonly TimeSpan Within = TimeSpan.FromSeconds(20);
+    public static readonly TimeSpan Within = RestartableRedisServer.Within;
 
-    private readonly string _folder;
+    private readonly RestartableRedisServer _server;
     private readonly List<FailoverQueueStore> _stores = [];
-    private LocalRedisServer? _redis;
     private int _restores;
 
-    private FailoverStoreHarness(string folder, LocalRedisServer redis, ConnectionMultiplexer connection, ConnectionMultiplexer checker)
-    {
-        _folder = folder;
-        _redis = redis;
-        Port = redis.Port;
-        Connection = connection;
-        Checker = checker;
-    }
+    private FailoverStoreHarness(RestartableRedisServer server) => _server = server;
 
-    public int Port { get; }
+    public int Port => _server.Port;
 
     /// <summary>The failover store's connection: short time-outs, so an outage is noticed in half a second.</summary>
-    public ConnectionMultiplexer Connection { get; }
+    public ConnectionMultiplexer Connection => _server.Connection;
 
     /// <summary>The test's own connection, with the client's default time-outs: checks must not fail because a shared machine is slow.</summary>
-    public ConnectionMultiplexer Checker { get; }
+    public ConnectionMultiplexer Checker => _server.Checker;
     public string Namespace { get; } = "failover-" + Guid.NewGuid().ToString("N")[..8];
-    public string JournalPath => Path.Combine(_folder, "journal", "journal.rqj");
-    public string RedisDirectory => Path.Combine(_folder, "redis");
+    public string JournalPath => Path.Combine(_server.Folder, "journal", "journal.rqj");
+    public string RedisDirectory => _server.RedisDirectory;
 
     /// <summary>The first store (see <see cref="OpenStoreAsync"/>).</summary>
     public FailoverQueueStore Store => _stores[0];
@@ -56,26 +47,11 @@ internal sealed class FailoverStoreHarness : IAsyncDisposable
     /// <summary>What the restore hook does (default nothing but count).</summary>
     public Func<CancellationToken, Task> OnRestore { get; set; } = _ => Task.CompletedTask;
 
-    public static async Task<FailoverStoreHarness> StartAsync()
-    {
-        var folder = Directory.CreateTempSubdirectory("rq-failover-").FullName;
-        var redis = await LocalRedisServer.StartAsync(dataDirectory: Path.Combine(folder, "redis"));
-        var options = ConfigurationOptions.Parse($"{redis.ConnectionString},connectTimeout=300,asyncTimeout=500,syncTimeout=500");
-        options.AbortOnConnectFail = false;
-        options.AllowAdmin = true; // SAVE before a stop that keeps the data
-        // Reconnect every 100 ms while Redis is down, so a restart is noticed at once, not after a growing back-off.
-        options.ReconnectRetryPolicy = new LinearRetry(100);
-        var connection = await ConnectionMultiplexer.ConnectAsync(options);
-        var checkerOptions = ConfigurationOptions.Parse(redis.ConnectionString);
-        checkerOptions.AbortOnConnectFail = false;
-        checkerOptions.AllowAdmin = true;
-        checkerOptions.ReconnectRetryPolicy = new LinearRetry(100);
-        var checker = await ConnectionMultiplexer.ConnectAsync(checkerOptions);
-        return new FailoverStoreHarness(folder, redis, connection, checker);
-    }
+    public static async Task<FailoverStoreHarness> StartAsync() =>
+        new(await RestartableRedisServer.StartAsync("rq-failover-"));
 
     /// <summary>The emergency snapshots' folder, beside the journal (used by stores opened with emergency snapshots on).</summary>
-    public string EmergencyFolder => Path.Combine(_folder, "journal", "emergency");
+    public string EmergencyFolder => Path.Combine(_server.Folder, "journal", "emergency");
 
     /// <summary>
     /// Opens a failover store on the journal (a second call is a restart of the API over the same journal) and starts it;
@@ -102,36 +78,10 @@ internal sealed class FailoverStoreHarness : IAsyncDisposable
     }
 
     /// <summary>Stops Redis; with <paramref name="keepData"/> it saves first, so it comes back with its data.</summary>
-    public async Task StopRedisAsync(bool keepData = true)
-    {
-        if (keepData) await Checker.GetDatabase().ExecuteAsync("SAVE");
-        await _redis!.DisposeAsync();
-        _redis = null;
-        if (!keepData) File.Delete(Path.Combine(RedisDirectory, "dump.rdb"));
-    }
+    public Task StopRedisAsync(bool keepData = true) => _server.StopAsync(keepData);
 
     /// <summary>Starts Redis again on the same port and waits until the client is connected.</summary>
-    public async Task StartRedisAsync()
-    {
-        _redis = await LocalRedisServer.StartAsync(dataDirectory: RedisDirectory, port: Port);
-        await Eventually.TrueAsync(async _ =>
-        {
-            try
-            {
-                await Connection.GetDatabase().PingAsync();
-                await Checker.GetDatabase().PingAsync();
-                return true;
-            }
-            catch (RedisException)
-            {
-                return false;
-            }
-            catch (TimeoutException)
-            {
-                return false;
-            }
-        }, Within, "the client reconnects to the restarted Redis");
-    }
+    public Task StartRedisAsync() => _server.StartAgainAsync();
 
     /// <summary>Waits until <paramref name="store"/> has drained and runs on Redis.</summary>
     public static Task WaitForRedisModeAsync(FailoverQueueStore store) =>
@@ -140,10 +90,6 @@ internal sealed class FailoverStoreHarness : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         foreach (var store in _stores) await store.DisposeAsync();
-        if (_redis is not null) await _redis.DisposeAsync();
-        await Connection.DisposeAsync();
-        await Checker.DisposeAsync();
-        try { Directory.Delete(_folder, recursive: true); }
-        catch (IOException) { /* best effort */ }
+        await _server.DisposeAsync();
     }
 }
