@@ -89,6 +89,13 @@ internal sealed class CompletionQueue
         }
     }
 
+    /// <summary>
+    /// What a taken completion's runner gets when the call it shared failed for a reason that need not be its own (the
+    /// lease half, another task's completion): it records its completion again at once, alone.
+    /// </summary>
+    internal sealed class SharedCallFailedException(Exception inner)
+        : Exception($"The call that recorded this completion with others failed: {inner.Message}", inner);
+
     /// <summary>One queued completion.</summary>
     internal sealed class Pending(TaskCompletion completion, WorkerSlot slot)
     {

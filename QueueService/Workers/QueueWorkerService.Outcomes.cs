@@ -106,6 +106,14 @@ public sealed partial class QueueWorkerService
                 NoteUnavailable();
                 failed = ex;
             }
+            catch (CompletionQueue.SharedCallFailedException ex)
+            {
+                _logger.LogWarning(ex.InnerException, "Could not {Action} task {TaskId} of queue {Queue} from worker {WorkerId} with the lease call; recording it alone",
+                    action, lease.TaskId, lease.Type, lease.WorkerId);
+                slot = null; // at once, and never through the shared call again
+                failures++;
+                continue;
+            }
             catch (Exception ex)
             {
                 _logger.LogError(ex, "Could not {Action} task {TaskId} of queue {Queue} from worker {WorkerId}; its lease will expire and the reaper will re-queue it",
@@ -136,7 +144,7 @@ public sealed partial class QueueWorkerService
         switch (outcome.Kind)
         {
             case HeldOutcomeKind.Completed when slot is not null && _completions.TrySubmit(new TaskCompletion(lease, outcome.ResultJson), slot, cancellationToken, out var recorded):
-                _loopWake.Release();
+                WakeLoop();
                 await recorded.ConfigureAwait(false);
                 return TaskOutcome.Completed;
             case HeldOutcomeKind.Completed:

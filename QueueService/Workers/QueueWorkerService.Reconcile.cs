@@ -64,8 +64,9 @@ public sealed partial class QueueWorkerService
             running = _state.InFlightTaskIds.ToHashSet(StringComparer.Ordinal);
             held = await _store.ListLeasesAsync(_options.WorkerId, bounded.Token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (!stop.IsCancellationRequested)
+        catch (Exception ex) when (ex is not OperationCanceledException || !stop.IsCancellationRequested)
         {
+            // A store failure as the stop comes lands here too: the registry must still wait for reconciles and unregister.
             if (ex is OperationCanceledException) NoteUnavailable(); // our time-out: the store did not answer
             else NoteIfUnavailable(ex);
             failures.Failed(ex);

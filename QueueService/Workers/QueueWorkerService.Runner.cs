@@ -38,7 +38,7 @@ public sealed partial class QueueWorkerService
             _state.Finished(lease.TaskId, outcome);
             _metrics.Ended(lease, outcome, _time.GetElapsedTime(startedAt));
             if (slot.TryFree()) Interlocked.Decrement(ref _busySlots);
-            _loopWake.Release(); // its slot is free
+            WakeLoop(); // its slot is free
         }
     }
 
@@ -75,11 +75,15 @@ public sealed partial class QueueWorkerService
         }
     }
 
-    /// <summary>A prefetched task waits for one of the <see cref="WorkerOptions.Concurrency"/> handlers; false when a cancel, a lost lease or the stop came first.</summary>
+    /// <summary>
+    /// A prefetched task waits for one of the <see cref="WorkerOptions.Concurrency"/> handlers; false when a cancel, a lost
+    /// lease, the stop or <see cref="WorkerOptions.PrefetchWaitLimit"/> came first.
+    /// </summary>
     private async Task<bool> WaitForHandlerAsync(SemaphoreSlim handlers, CancellationTokenSource userCancel, CancellationTokenSource leaseLost)
     {
         if (handlers.Wait(0)) return true;
-        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(userCancel.Token, leaseLost.Token, _graceExpired.Token, _stopping);
+        using var limit = new CancellationTokenSource(_options.PrefetchWaitLimit, _time);
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(userCancel.Token, leaseLost.Token, limit.Token, _graceExpired.Token, _stopping);
         try
         {
             await handlers.WaitAsync(waiting.Token).ConfigureAwait(false);
@@ -91,11 +95,18 @@ public sealed partial class QueueWorkerService
         }
     }
 
-    /// <summary>A prefetched task that never started: cancelled as asked, handed back at a stop (its place and attempt kept), or dropped with a lost lease.</summary>
+    /// <summary>
+    /// A prefetched task that never started: cancelled as asked, handed back at a stop or after
+    /// <see cref="WorkerOptions.PrefetchWaitLimit"/> (its place and attempt kept), or dropped with a lost lease.
+    /// </summary>
     private async Task<TaskOutcome> GiveBackUnstartedAsync(TaskLease lease, CancellationTokenSource userCancel, CancellationTokenSource leaseLost)
     {
         if (leaseLost.IsCancellationRequested) return TaskOutcome.Lost;
-        return await RecordAsync(lease, userCancel.IsCancellationRequested ? HeldOutcome.CancelConfirmed : HeldOutcome.Released).ConfigureAwait(false);
+        if (userCancel.IsCancellationRequested) return await RecordAsync(lease, HeldOutcome.CancelConfirmed).ConfigureAwait(false);
+        if (!_stopping.IsCancellationRequested)
+            _logger.LogInformation("Task {TaskId} of queue {Queue} handed back unstarted by worker {WorkerId}: it waited {PrefetchWaitLimit} for a handler",
+                lease.TaskId, lease.Type, lease.WorkerId, _options.PrefetchWaitLimit);
+        return await RecordAsync(lease, HeldOutcome.Released).ConfigureAwait(false);
     }
 
     /// <summary>Runs the handler (holding one of the handlers with <see cref="WorkerOptions.Prefetch"/>, freed as soon as it ends), then records how it ended.</summary>

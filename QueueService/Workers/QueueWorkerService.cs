@@ -38,7 +38,7 @@ public sealed partial class QueueWorkerService : BackgroundService
     private readonly RecentOutcomes _recentOutcomes;
     // The handlers' completions, recorded by the lease loop with its next call (CompleteAndLeaseAsync).
     private readonly CompletionQueue _completions = new();
-    // Released when a runner ends or queues a completion: wakes the loop when every slot was busy.
+    // Released when a runner ends or queues a completion (WakeLoop): wakes the loop when every slot was busy.
     private readonly SemaphoreSlim _loopWake = new(0);
     // Slots held by runners (WorkerSlot): the loop leases only into free ones, Concurrency + Prefetch of them.
     private int _busySlots;
@@ -119,6 +119,14 @@ public sealed partial class QueueWorkerService : BackgroundService
         }
     }
 
+    // A wake-up, not a count: the loop only waits on it when every slot is busy, and rescans everything when it wakes.
+    // Released on every end, it would pile up permits while slots were free (and overflow at int.MaxValue); at most
+    // a few stay (two wakers may both see none), and each costs the loop one extra pass.
+    private void WakeLoop()
+    {
+        if (_loopWake.CurrentCount == 0) _loopWake.Release();
+    }
+
     private async Task LeaseAndRunAsync(IReadOnlyList<string> queues, List<Task> running, CancellationToken stoppingToken)
     {
         var leaseFailures = new FailureStreak(_logger, _time, $"Leasing for worker {_options.WorkerId}");
@@ -171,8 +179,11 @@ public sealed partial class QueueWorkerService : BackgroundService
             {
                 leases = [];
                 leaseError = ex;
-                // Each runner decides for itself, as for a call of its own: hold and retry through an outage, or give up.
-                CompletionQueue.Fail(completions, ex);
+                // Each runner decides for itself, as for a call of its own: hold and retry through an outage. Any other
+                // failure need not be its completion's (a script error in the lease half, another task's completion):
+                // each is tried again alone rather than given up with the rest.
+                CompletionQueue.Fail(completions, ex is QueueStoreException { Error: StoreError.Unavailable } or TimeoutException
+                    ? ex : new CompletionQueue.SharedCallFailedException(ex));
             }
             finally
             {

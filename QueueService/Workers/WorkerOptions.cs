@@ -44,10 +44,21 @@ public sealed class WorkerOptions
     /// 0–1000). They hold their leases (renewed by heartbeats) while they wait, so no other worker takes them, and a lease
     /// call and the completions that go with it cover many tasks at once: for queues of many short tasks, where a round
     /// trip per task is the bottleneck; not for slow ones, whose waiting tasks another worker could have run. A waiting
-    /// task's wait does not count against <see cref="MaxProcessingTime"/>; at a stop it is handed back at once.
+    /// task's wait does not count against <see cref="MaxProcessingTime"/>; at a stop, or once it has waited
+    /// <see cref="PrefetchWaitLimit"/>, it is handed back at once.
     /// </summary>
     [Range(0, 1000)]
     public int Prefetch { get; set; }
+
+    /// <summary>
+    /// How long a prefetched task may wait for a handler before it is handed back, its place and attempt kept (default
+    /// 30 s; 100 ms–1 h). The store caps a lease at its start plus <c>MaxProcessingTime</c> plus
+    /// <c>Queue:Store:LeaseCeilingGrace</c> (60 s), and a prefetched task's lease starts when it is leased: a task that
+    /// waited longer than that grace would lose its lease before its handler had its full processing time. Keep this
+    /// below the grace.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan PrefetchWaitLimit { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How many tasks one lease call takes at most (default null: as many as there are free slots; 1–1000).</summary>
     [Range(1, 1000)]

@@ -74,6 +74,36 @@ public sealed class QueueWorkerServicePrefetchTests
     }
 
     [Fact]
+    public async Task Execute_HandsBackAPrefetchedTask_WhenItWaitsLongerThanThePrefetchWaitLimit()
+    {
+        var running = NewSignal();
+        var release = NewSignal();
+        var handler = new DelegateHandler(WorkerHarness.Queue, async _ =>
+        {
+            running.TrySetResult();
+            await release.Task;
+            return null;
+        });
+        var log = new ListLogger<QueueService.Workers.QueueWorkerService>();
+        await using var harness = new WorkerHarness([handler],
+            o => (o.Concurrency, o.Prefetch, o.PrefetchWaitLimit) = (1, 1, TimeSpan.FromMilliseconds(300)), logger: log);
+        var first = await harness.EnqueueAsync();
+        var waiting = await harness.EnqueueAsync();
+        await harness.StartAsync();
+        await running.Task.WaitAsync(WorkerHarness.Within);
+
+        // Its wait runs out while the first task holds the only handler: handed back (and, the slot free, leased again).
+        await Eventually.TrueAsync(_ => Task.FromResult(harness.State.Released >= 1), WorkerHarness.Within,
+            "the prefetched task is handed back once it has waited 300 ms");
+        log.Entries.Should().Contain(e => e.Message.Contains($"Task {waiting} of queue {WorkerHarness.Queue} handed back unstarted", StringComparison.Ordinal));
+
+        release.SetResult();
+        await Eventually.TrueAsync(_ => Task.FromResult(harness.State.Completed == 2), WorkerHarness.Within, "both complete");
+        (await harness.Store.GetAsync(waiting))!.Attempts.Should().Be(1, "a hand-back keeps the attempt: the task ran once");
+        (await harness.Store.GetAsync(first))!.Attempts.Should().Be(1);
+    }
+
+    [Fact]
     public async Task Cancel_OfAPrefetchedTask_CancelsItWithoutRunningIt()
     {
         var ran = new System.Collections.Concurrent.ConcurrentBag<string>();

@@ -1,6 +1,7 @@
 --[[ listLeases: the leases held by one worker: every processing task whose workerId is that worker,
   expired or not (the reaper has not reclaimed it). Walks the global processing index: O(processing
-  tasks), which is bounded by the workers' concurrency, never by the queue depth. Read only.
+  tasks of all workers, the sum of their Concurrency + Prefetch), never the queue depth; a task of
+  another worker costs one HGET, payloads are read for this worker's only. Read only.
   keys:    @ns (namespace prefix)
   args:    @workerId
   returns: {9 per lease, by lease expiry: id, type, payloadJson, priority, attempt, maxRetries,
@@ -10,9 +11,10 @@ local ns = @ns
 local out = {}
 local ids = call('ZRANGE', ns .. 's:processing', 0, -1)
 for i = 1, #ids do
-  local f = call('HMGET', ns .. 't:' .. ids[i], 'workerId', 'status', 'leaseToken', 'type', 'payload', 'priority',
-    'attempts', 'maxRetries', 'leaseExpiresAt', 'createdAt')
-  if f[1] == @workerId and f[2] == 'processing' and f[3] then
+  local key = ns .. 't:' .. ids[i]
+  local f = call('HGET', key, 'workerId') == @workerId and call('HMGET', key, 'workerId', 'status', 'leaseToken', 'type',
+    'payload', 'priority', 'attempts', 'maxRetries', 'leaseExpiresAt', 'createdAt')
+  if f and f[2] == 'processing' and f[3] then
     local o = #out
     out[o + 1] = ids[i]
     out[o + 2] = f[4]

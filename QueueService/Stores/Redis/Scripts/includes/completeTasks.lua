@@ -3,7 +3,7 @@
   records one completion (processing -> completed, only for the current lease holder, even when a cancel was
   requested: the work is done) and returns 0 | -1 not found | -6 lease not held; it writes the task's hash and
   its completed event at once and gathers the index moves and the queue's statistics in done, which
-  finishCompletions(ns, done, averageWeight, now) writes: one ZREM/ZADD per index and one stats update per queue
+  finishCompletions(ns, done, averageWeight) writes: one ZREM/ZADD per index and one stats update per queue
   for the lot (the moving average of now - startedAt folds the samples in order, as one call each would). ]]
 local function newCompletions(now)
   -- Numbers are handed to Redis as text made once: each number argument would be printed (%.17g) per call.

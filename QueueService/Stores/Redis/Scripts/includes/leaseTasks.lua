@@ -28,7 +28,7 @@ local function pickFromOne(ns, queueKey, maxTasks, picked)
       end
     end
   end
-  return orphans, { [queueKey] = true }
+  return orphans
 end
 
 -- Several queues: merged by score, each step looking at every queue's next head (queues are few). Picked ids stay in
@@ -36,7 +36,6 @@ end
 local function pickFromMany(ns, queueKeys, maxTasks, picked)
   local orphans = 0
   local offsets = {}
-  local touched = {}
   for q = 1, #queueKeys do offsets[q] = 0 end
   while #picked < maxTasks do
     local bestQueue, bestScore, bestId = nil, nil, nil
@@ -66,9 +65,8 @@ local function pickFromMany(ns, queueKeys, maxTasks, picked)
   end
   for key, ids in pairs(byKey) do
     callChunked('ZREM', key, ids)
-    touched[key] = true
   end
-  return orphans, touched
+  return orphans
 end
 
 local function leaseTasks(ns, queueKeys, workerId, maxTasks, leaseMs, now, out)
