@@ -177,7 +177,7 @@ public sealed partial class BackupService : BackgroundService, IHostedLifecycleS
             await target.ImportAsync(new StoreSnapshot { Epoch = plan.Snapshot.Epoch, TakenAtMs = plan.Snapshot.TakenAtMs, Store = plan.Snapshot.Store },
                 cancellationToken).ConfigureAwait(false);
         _restoreSettled = true;
-        var leasesHeld = hold is null ? 0 : plan.Leased;
+        var leasesHeld = imported.Held; // what the import brought back held, not what the merge marked (it skips tasks Redis has)
         LogRestore(file, snapshot.Tasks.Count, imported.Imported, imported.Skipped, imported.Requeued, target.Kind,
             epoch ?? "none", snapshot.Epoch, log.Count, plan.EnqueuedRestored, leasesHeld, applied, refused, clock.ElapsedMilliseconds);
         return new RestoreResult(RestoreOutcome.Restored, file, imported.Imported, imported.Skipped, imported.Requeued, clock.ElapsedMilliseconds)
@@ -435,7 +435,7 @@ public sealed record RestoreResult(RestoreOutcome Outcome, string? File, int Imp
     /// <summary>Tasks the redo log held that the snapshot lacked (enqueued since it), restored with it.</summary>
     public int EnqueuedFromLog { get; init; }
 
-    /// <summary>Tasks restored processing under the lease the redo log recorded for them (a restore into Redis only).</summary>
+    /// <summary>Tasks restored processing under their lease, the snapshot's or a later one the redo log recorded (a restore into Redis with a redo log only).</summary>
     public int LeasesHeld { get; init; }
 
     /// <summary>The redo log's cancels and retries applied after the import.</summary>

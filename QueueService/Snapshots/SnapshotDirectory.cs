@@ -77,7 +77,7 @@ public sealed partial class SnapshotDirectory
     /// split into parts.
     /// </summary>
     /// <returns>The file written: path, size, task count, duration.</returns>
-    /// <exception cref="IOException">Creating, writing or renaming the file failed (the temp file is removed).</exception>
+    /// <exception cref="IOException">Creating, writing or renaming the file failed (the temp file is removed), or flushing the folder after the rename (the file stays, a valid snapshot).</exception>
     /// <exception cref="UnauthorizedAccessException">The folder cannot be written.</exception>
     /// <exception cref="OperationCanceledException">Cancelled before the file was in place; nothing changed.</exception>
     public SnapshotWriteResult Write(StoreSnapshot snapshot, CancellationToken cancellationToken = default)
@@ -92,11 +92,11 @@ public sealed partial class SnapshotDirectory
     /// newest file, each part encoded and written as it comes (<see cref="SnapshotFile.WriteAsync"/>),
     /// then deletes all but the newest <see cref="Keep"/> snapshots and any stale temp files. The
     /// protocol: a temp file in the folder (mode 0600 on Unix), written, flushed to disk, renamed into
-    /// place without overwriting. A failure or crash at any point — in the parts' source too — leaves
+    /// place without overwriting, the folder flushed to disk. A failure or crash at any point — in the parts' source too — leaves
     /// the earlier snapshots as they were. One write at a time per folder object.
     /// </summary>
     /// <returns>The file written: path, size, task count, duration.</returns>
-    /// <exception cref="IOException">Creating, writing or renaming the file failed (the temp file is removed).</exception>
+    /// <exception cref="IOException">Creating, writing or renaming the file failed (the temp file is removed), or flushing the folder after the rename (the file stays, a valid snapshot).</exception>
     /// <exception cref="UnauthorizedAccessException">The folder cannot be written.</exception>
     /// <exception cref="OperationCanceledException">Cancelled before the file was in place; nothing changed.</exception>
     /// <remarks>An exception thrown by <paramref name="parts"/> (a store that went away) is let through, the temp file removed.</remarks>
@@ -130,6 +130,8 @@ public sealed partial class SnapshotDirectory
                 TryDelete(tempPath);
                 throw;
             }
+            // The rename on disk too, before anyone acts on the write (the emergency snapshot empties the journal next).
+            FolderSync.Flush(DirectoryPath);
 
             var duration = _time.GetElapsedTime(started);
             _logger.LogInformation("Snapshot written: {File}, {Tasks} tasks, {Bytes} bytes in {ElapsedMs} ms",

@@ -234,8 +234,9 @@ public interface IQueueStore
 
     /// <summary>
     /// <see cref="ImportAsync(Snapshots.StoreSnapshot, CancellationToken)"/> with <paramref name="options"/>:
-    /// <see cref="Snapshots.ImportOptions.HoldLeasesFor"/> brings processing tasks back under their lease
-    /// instead of queued (<see cref="Snapshots.ImportResult.Requeued"/> then counts none of them).
+    /// <see cref="Snapshots.ImportOptions.HoldLeasesFor"/> brings processing tasks that name their worker and lease
+    /// token back under that lease instead of queued (<see cref="Snapshots.ImportResult.Held"/>); one without them is
+    /// still re-queued (<see cref="Snapshots.ImportResult.Requeued"/>).
     /// </summary>
     /// <exception cref="QueueStoreException">As the plain import; also <see cref="StoreError.Invalid"/> (field <c>options</c>) for a hold that is not within (0, 1 h].</exception>
     Task<Snapshots.ImportResult> ImportAsync(Snapshots.StoreSnapshot snapshot, Snapshots.ImportOptions options, CancellationToken cancellationToken = default);

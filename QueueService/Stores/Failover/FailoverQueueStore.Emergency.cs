@@ -15,6 +15,11 @@ public sealed partial class FailoverQueueStore
     // When the last emergency snapshot was written (a TimeProvider timestamp); 0: none this outage.
     private long _lastEmergencyAt;
     private int _emergencyWrites;
+    // Failed tries in a row at the probe tick (one Error for the streak, then Debug), and when the next may go.
+    private int _emergencyFailures;
+    private long _emergencyRetryAt;
+    private static readonly TimeSpan FirstEmergencyRetry = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MaxEmergencyRetry = TimeSpan.FromMinutes(1);
 
     /// <summary>Emergency snapshots written since the store started (for tests and logs).</summary>
     public int EmergencySnapshotCount => Volatile.Read(ref _emergencyWrites);
@@ -61,14 +66,25 @@ public sealed partial class FailoverQueueStore
             : journal.Count > 0 && last != 0 && _time.GetElapsedTime(last) >= _options.EmergencySnapshotInterval ? "periodic"
             : null;
         if (reason is null) return;
+        if (_emergencyFailures > 0 && _time.GetTimestamp() < _emergencyRetryAt) return; // backing off after a failure
         try
         {
             await WriteEmergencySnapshotAsync(reason, ct).ConfigureAwait(false);
+            if (_emergencyFailures > 0)
+                _logger.LogInformation("The emergency snapshot was written after {Failures} failed tries", _emergencyFailures);
+            _emergencyFailures = 0;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            _logger.LogError(ex, "The emergency snapshot could not be written to {Folder}; the journal {Journal} keeps every change and the snapshot is tried again",
-                emergencySnapshots.DirectoryPath, JournalPath);
+            // Probe ticks run one at a time: these fields are the probe's own.
+            _emergencyFailures++;
+            var wait = Workers.FailureStreak.Exponential(_emergencyFailures, FirstEmergencyRetry, MaxEmergencyRetry);
+            _emergencyRetryAt = _time.GetTimestamp() + (long)(wait.TotalSeconds * _time.TimestampFrequency);
+            if (_emergencyFailures == 1)
+                _logger.LogError(ex, "The emergency snapshot could not be written to {Folder}; the journal {Journal} keeps every change and the snapshot is tried again, backing off to once a minute",
+                    emergencySnapshots.DirectoryPath, JournalPath);
+            else
+                _logger.LogDebug(ex, "The emergency snapshot still cannot be written ({Failures} tries)", _emergencyFailures);
         }
     }
 

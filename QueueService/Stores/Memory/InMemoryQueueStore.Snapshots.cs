@@ -159,5 +159,4 @@ public sealed partial class InMemoryQueueStore
         stored.ErrorHistory.AddRange(t.Errors.Select(e => e.ToEntry()));
         return stored;
     }
-
 }

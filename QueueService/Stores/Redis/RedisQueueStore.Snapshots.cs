@@ -201,5 +201,4 @@ public sealed partial class RedisQueueStore
         }
         return [.. byType.Values];
     }
-
 }

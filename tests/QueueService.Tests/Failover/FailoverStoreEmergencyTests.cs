@@ -37,18 +37,48 @@ public sealed class FailoverStoreEmergencyTests : IAsyncLifetime
     [Fact]
     public async Task Outage_FoldsTheJournalIntoAnEmergencySnapshot_OnceItHoldsEnoughEntries()
     {
-        var store = await _h.OpenStoreAsync(emergency: Emergency(afterEntries: 4));
+        var store = await _h.OpenStoreAsync(emergency: Emergency(afterEntries: 5));
         await _h.StopRedisAsync();
-        var ids = (await store.EnqueueBatchAsync([.. Enumerable.Range(0, 6).Select(i => Task(i))])).Select(r => r.Id).ToList();
+        var ids = new List<string> { (await store.EnqueueAsync(Task(0))).Id };
         store.Kind.Should().Be("memory-fallback");
+        await Eventually.TrueAsync(_ => System.Threading.Tasks.Task.FromResult(store.EmergencySnapshotCount >= 1),
+            FailoverStoreHarness.Within, "the failover itself writes an emergency snapshot");
+        var afterFailover = store.EmergencySnapshotCount;
+
+        for (var i = 1; i <= 5; i++) ids.Add((await store.EnqueueAsync(Task(i))).Id);
 
         await Eventually.TrueAsync(ct => System.Threading.Tasks.Task.FromResult(
-                store.JournalCount == 0 && Folder.ReadNewestValid(ct) is { IsFound: true } found && found.Snapshot.Tasks.Count == 6),
-            FailoverStoreHarness.Within, "the probe folds the journal into the emergency snapshot while Redis stays away");
-        store.EmergencySnapshotCount.Should().BeGreaterThanOrEqualTo(1);
+                store.EmergencySnapshotCount > afterFailover && store.JournalCount == 0
+                && Folder.ReadNewestValid(ct) is { IsFound: true } found && found.Snapshot.Tasks.Count == 6),
+            FailoverStoreHarness.Within, "the probe folds the journal into the emergency snapshot once it holds 5 entries, while Redis stays away");
         Folder.ReadNewestValid().Snapshot!.Tasks.Select(t => t.Id).Should().BeEquivalentTo(ids);
         (await store.GetAsync(ids[5]))!.Status.Should().Be(QueueTaskStatus.Queued, "the tasks are still served from memory");
-        _h.Log.Entries.Should().Contain(e => e.Level == LogLevel.Information && e.Message.StartsWith("Emergency snapshot", StringComparison.Ordinal));
+        _h.Log.Entries.Should().Contain(e => e.Level == LogLevel.Information
+            && e.Message.StartsWith("Emergency snapshot (the journal holds", StringComparison.Ordinal), "the threshold, not a period, wrote it");
+        _h.Log.Entries.Should().NotContain(e => e.Message.StartsWith("Emergency snapshot (periodic", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Outage_LogsOneErrorAndBacksOff_WhenTheEmergencySnapshotCannotBeWritten_AndTheJournalKeepsEverything()
+    {
+        var store = await _h.OpenStoreAsync(emergency: Emergency(afterEntries: 1));
+        // A file where the emergency folder should be: every write fails with an IOException (as root, permissions would not).
+        await File.WriteAllTextAsync(_h.EmergencyFolder, "not a folder");
+        await _h.StopRedisAsync();
+        var ids = new List<string>();
+        for (var i = 0; i < 3; i++) ids.Add((await store.EnqueueAsync(Task(i))).Id);
+        store.Kind.Should().Be("memory-fallback");
+
+        static bool Failed((LogLevel Level, string Message, IReadOnlyDictionary<string, object?> _) e) =>
+            e.Level == LogLevel.Error && e.Message.StartsWith("The emergency snapshot could not be written", StringComparison.Ordinal);
+        await Eventually.TrueAsync(_ => System.Threading.Tasks.Task.FromResult(
+                _h.Log.Entries.Any(e => e.Level == LogLevel.Debug && e.Message.StartsWith("The emergency snapshot still cannot be written", StringComparison.Ordinal))),
+            FailoverStoreHarness.Within, "the write is tried again after its back-off, and fails again");
+
+        _h.Log.Entries.Count(Failed).Should().Be(1, "one Error for the streak, not one per probe tick");
+        store.EmergencySnapshotCount.Should().Be(0);
+        store.JournalCount.Should().BeGreaterThanOrEqualTo(3, "the journal keeps every change while no snapshot can replace it");
+        foreach (var id in ids) (await store.GetAsync(id))!.Status.Should().Be(QueueTaskStatus.Queued);
     }
 
     [Fact]
