@@ -105,7 +105,7 @@ public sealed partial class ChaosTests(ITestOutputHelper output)
             // when it does not come, the verdict below still says which tasks are where.
             var settling = timeline.Now;
             // Bounded by what is left of the scenario's bound, less a margin for the verdict, so a slow run still ends in a report.
-            var settleWithin = TimeSpan.FromTicks(Math.Min(SettlePatience.Ticks, (ScenarioBound - VerdictMargin - clock.Elapsed).Ticks));
+            var settleWithin = TimeSpan.FromTicks(Math.Clamp((ScenarioBound - VerdictMargin - clock.Elapsed).Ticks, 0, SettlePatience.Ticks));
             var (final, settled) = await PollAsync(ReadStatsAsync, s => s.Store == "redis" && s.Pending == 0, settleWithin, bound.Token);
             timeline.Phase("settle: the last tasks run", settling, settled ? "nothing queued, scheduled or processing" : "did not settle");
             timeline.Mark(settled ? "settled" : "gave up waiting for the queue to settle");

@@ -72,18 +72,27 @@ public abstract partial class QueueStoreContractTests
     [Fact]
     public async Task Import_NeverHandsOutAHeldLeaseTokenAgain_WhenTheSnapshotsSequenceIsBehindIt()
     {
-        var held = await EnqueueAndLeaseAsync();
+        var lease = await EnqueueAndLeaseAsync();
+        var queued = await EnqueueAsync(Alpha);
         var snapshot = await Store.ExportAsync();
-        snapshot.Sequence = 0; // only the tasks' own numbers are left to go by
+        // The held lease's token far above every task's own sequence, and the snapshot's sequence behind both: only
+        // the token itself can keep the store from handing it out again.
+        const long HeldToken = 1_000;
+        snapshot.Sequence = 0;
+        snapshot.Tasks.Single(t => t.Id == lease.TaskId).LeaseToken = HeldToken;
+        var held = lease with { LeaseToken = HeldToken };
         var target = await FreshStoreAsync();
         try
         {
             await target.ImportAsync(snapshot, HoldForAMinute);
-            await target.EnqueueAsync(Job());
 
             var next = (await target.LeaseAsync("worker-2", [Alpha], 1, LongLease)).Should().ContainSingle().Subject;
 
-            next.LeaseToken.Should().BeGreaterThan(held.LeaseToken, "a new lease must never carry a token a held lease has");
+            next.TaskId.Should().Be(queued);
+            next.LeaseToken.Should().BeGreaterThan(HeldToken, "a new lease must never carry a token a held lease has");
+            await target.HeartbeatAsync(held, LongLease);
+            await target.CompleteAsync(held, null);
+            (await target.GetAsync(lease.TaskId))!.Status.Should().Be(QueueTaskStatus.Completed, "the held lease is still the task's");
         }
         finally
         {
