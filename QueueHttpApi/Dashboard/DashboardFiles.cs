@@ -10,7 +10,7 @@ namespace QueueHttpApi.Dashboard;
 public static class DashboardFiles
 {
     /// <summary>The URL path the dashboard is served under.</summary>
-    public const string Path = "/dashboard";
+    public const string UrlPath = "/dashboard";
 
     // Everything from this origin, nothing from anywhere else (the machines it runs on may have no internet).
     // connect-src also names this host's ws:/wss: origin: 'self' covers it in current browsers, not in older Safari.
@@ -22,7 +22,7 @@ public static class DashboardFiles
     /// The folder holding the files: <c>wwwroot/dashboard</c> beside the binary (the build and publish copy it there),
     /// so the dashboard is found whatever the working directory, as <c>appsettings.json</c> is.
     /// </summary>
-    public static string Directory => System.IO.Path.Combine(AppContext.BaseDirectory, "wwwroot", "dashboard");
+    public static string FolderPath => Path.Combine(AppContext.BaseDirectory, "wwwroot", "dashboard");
 
     /// <summary>
     /// Serves <c>/dashboard</c> (redirected to <c>/dashboard/</c>, so relative module URLs resolve) and its files,
@@ -32,27 +32,27 @@ public static class DashboardFiles
     public static WebApplication UseDashboard(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        if (!System.IO.Directory.Exists(Directory))
+        if (!Directory.Exists(FolderPath))
         {
-            app.Logger.LogWarning("The dashboard's files are missing ({DashboardDirectory}): /dashboard is not served", Directory);
+            app.Logger.LogWarning("The dashboard's files are missing ({DashboardDirectory}): /dashboard is not served", FolderPath);
             return app;
         }
 
         app.Use(async (context, next) =>
         {
-            if (context.Request.Path.Equals(Path, StringComparison.Ordinal) && (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)))
+            if (context.Request.Path.Equals(UrlPath, StringComparison.Ordinal) && (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)))
             {
-                context.Response.Redirect(Path + "/" + context.Request.QueryString, permanent: false);
+                context.Response.Redirect(UrlPath + "/" + context.Request.QueryString, permanent: false);
                 return;
             }
             await next(context);
         });
-        var files = new PhysicalFileProvider(Directory);
-        app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files, RequestPath = Path });
+        var files = new PhysicalFileProvider(FolderPath);
+        app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files, RequestPath = UrlPath });
         app.UseStaticFiles(new StaticFileOptions
         {
             FileProvider = files,
-            RequestPath = Path,
+            RequestPath = UrlPath,
             OnPrepareResponse = context =>
             {
                 var headers = context.Context.Response.Headers;

@@ -37,7 +37,7 @@ public sealed class DashboardFilesTests
     [Fact]
     public void DashboardFiles_UseNothingFromAnotherOrigin()
     {
-        var root = QueueHttpApi.Dashboard.DashboardFiles.Directory;
+        var root = QueueHttpApi.Dashboard.DashboardFiles.FolderPath;
         var files = Directory.GetFiles(root, "*", SearchOption.AllDirectories);
         files.Should().Contain(f => f.EndsWith("index.html", StringComparison.Ordinal));
         foreach (var file in files)

@@ -74,6 +74,9 @@ public sealed class TasksPageTests(BrowserFixture browser, ITestOutputHelper out
 
         await page.GotoAsync(api.Dashboard + "#/tasks/no-such-task");
         await Expect(session.Errors).ToContainTextAsync("Could not read the task: 404");
+        // A malformed escape in the address is a page not found, not a script error that leaves the last page up.
+        await page.GotoAsync(api.Dashboard + "#/tasks/%E0%A4%A");
+        await Expect(page.Locator("main h1")).ToHaveTextAsync("Page not found");
         (await api.Http.GetStringAsync(new Uri("tasks", UriKind.Relative))).Should().Contain("\"total\":0", because: "nothing refused was queued");
         session.ShouldHaveStayedClean();
     }

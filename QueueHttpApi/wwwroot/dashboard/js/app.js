@@ -21,20 +21,28 @@ const routes = [
 // --- routing -----------------------------------------------------------------------------------------
 let current = null;
 
+// The path stays encoded (a task id is decoded once, below); URLSearchParams decodes the query itself.
 function parse() {
-  const hash = decodeURI(location.hash.replace(/^#/, '')) || '/';
+  const hash = location.hash.replace(/^#/, '') || '/';
   const [path, query = ''] = hash.split('?');
   return { path, query: new URLSearchParams(query) };
 }
 
+// decodeURIComponent throws on a malformed escape (#/tasks/%E0): such an address is a page not found.
+function decodeId(raw) {
+  try { return decodeURIComponent(raw); } catch { return null; }
+}
+
 function route() {
   const { path, query } = parse();
-  const match = routes.map(r => ({ r, m: r.pattern.exec(path) })).find(x => x.m);
+  let match = routes.map(r => ({ r, m: r.pattern.exec(path) })).find(x => x.m);
+  const id = match?.m[1] === undefined ? undefined : decodeId(match.m[1]);
+  if (id === null) match = undefined;
   for (const link of document.querySelectorAll('[data-nav]')) {
     if (match && link.dataset.nav === match.r.nav) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
-  const params = { query, id: match?.m[1] ? decodeURIComponent(match.m[1]) : undefined };
+  const params = { query, id };
   if (current && match && current.route === match.r && current.handle.update && current.path === path) {
     current.handle.update(params); // same page, new filters: keep focus where it is
     return;

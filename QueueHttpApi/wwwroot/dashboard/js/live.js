@@ -76,7 +76,7 @@ export function watchTask(id, { onSnapshot, onEvent, onPosition, onClose, poll, 
   let stopped = false;
   let pollTimer = null;
   let finished = false;
-  const socket = new WebSocket(socketUrl(`/ws/tasks/${encodeURIComponent(id)}`));
+  let socket = null;
 
   const startPolling = () => {
     if (pollTimer || stopped || finished) return;
@@ -91,7 +91,13 @@ export function watchTask(id, { onSnapshot, onEvent, onPosition, onClose, poll, 
     pollTimer = setTimeout(tick, 0);
   };
 
-  socket.onopen = () => setConnection('Live', 'live');
+  try {
+    socket = new WebSocket(socketUrl(`/ws/tasks/${encodeURIComponent(id)}`));
+  } catch {
+    startPolling();
+    return { stop() { stopped = true; clearTimeout(pollTimer); } };
+  }
+  socket.onopen = () => { if (!stopped) setConnection('Live', 'live'); };
   socket.onmessage = message => {
     let data;
     try { data = JSON.parse(message.data); } catch { return; }

@@ -28,36 +28,48 @@ export function render(main) {
     replace(throughput, chart(samples, Math.max(280, Math.floor(throughput.clientWidth - 18))));
   };
 
+  let stopped = false;
+  let sideBusy = false;
+  let lastSide = 0;
   const readSideData = async () => {
+    if (stopped || sideBusy) return; // one read at a time
+    sideBusy = true;
+    lastSide = Date.now();
     try {
       const list = await getWorkers();
+      if (stopped) return;
       clear('workers');
       renderWorkers(workers, list);
     } catch (error) {
-      showError(error, 'workers', 'Could not read the workers');
+      if (!stopped) showError(error, 'workers', 'Could not read the workers');
     }
     try {
-      latestHealth = await getHealth();
+      const read = await getHealth();
+      if (stopped) return;
+      latestHealth = read;
       clear('health');
       renderHealth(health, latestHealth);
       if (currentStats()) renderSummary(summary, currentStats(), latestHealth);
     } catch (error) {
-      showError(error, 'health', 'Could not read the health report');
+      if (!stopped) showError(error, 'health', 'Could not read the health report');
+    } finally {
+      sideBusy = false;
     }
   };
 
   const unsubscribe = onStats(showStats);
+  // Events re-read the workers and health at most once a second (at once when the last read is older than that).
   let sideTimer = null;
-  let sidePending = false;
   const refreshSide = () => {
-    if (sidePending) return;
-    sidePending = true;
-    sideTimer = setTimeout(async () => { await readSideData(); sidePending = false; }, 250);
+    if (sideTimer) return;
+    sideTimer = setTimeout(() => { sideTimer = null; readSideData(); }, Math.max(0, lastSide + 1000 - Date.now()));
   };
+  // Every 5 s whatever the feed does (a worker's "last seen" moves without events); the feed's own poll only
+  // re-reads /stats, so nothing is read twice while polling.
   const interval = setInterval(readSideData, 5000);
   const feed = watchEvents({
     onEvent: () => { refreshStats(); refreshSide(); },
-    poll: () => { refreshStats(); refreshSide(); },
+    poll: () => refreshStats(),
     pollMs: 5000,
   });
   if (currentStats()) refreshStats();
@@ -65,6 +77,7 @@ export function render(main) {
 
   return {
     stop() {
+      stopped = true;
       unsubscribe();
       clearInterval(interval);
       clearTimeout(sideTimer);

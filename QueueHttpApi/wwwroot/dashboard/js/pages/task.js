@@ -68,11 +68,14 @@ export function render(main, params) {
   // GET the whole task; true when it is finished (polling stops).
   const reload = async () => {
     try {
-      task = await getTask(id);
+      const read = await getTask(id);
+      if (stopped) return true; // the user has left the page: nothing to draw, nothing more to poll
+      task = read;
       clear('task');
       draw();
       return isFinished(task.status);
     } catch (error) {
+      if (stopped) return true;
       showError(error, 'task', 'Could not read the task');
       if (error.status === 404) { replace(state, 'No such task (it may have been purged).'); return true; }
       return false;
@@ -114,6 +117,7 @@ export function render(main, params) {
 
   (async () => {
     const finished = await reload();
+    if (stopped) return;
     if (!finished) follow();
     else setConnection('Live', 'live');
   })();

@@ -50,17 +50,19 @@ export function render(main, params) {
   let reading = false;
   let again = false;
   let throttle = null;
+  let stopped = false;
   const load = async () => {
+    if (stopped) return;
     if (reading) { again = true; return; }
     reading = true;
     const asked = filter;
     try {
       const page = await listTasks({ ...asked, limit: pageSize });
-      if (asked !== filter) return; // the filters changed meanwhile; that read is under way
+      if (stopped || asked !== filter) return; // the page was left, or the filters changed and that read is under way
       clear('tasks');
       show(page);
     } catch (error) {
-      showError(error, 'tasks', 'Could not list the tasks');
+      if (!stopped) showError(error, 'tasks', 'Could not list the tasks');
     } finally {
       reading = false;
       if (again) { again = false; load(); }
@@ -108,6 +110,7 @@ export function render(main, params) {
       apply();
     },
     stop() {
+      stopped = true;
       unsubscribe();
       clearTimeout(throttle);
       feed.stop();
