@@ -2,8 +2,8 @@
 # The whole test suite on a fresh Debian machine with the .NET SDK: installs what the tests need
 # (redis-server, pocketsphinx with its en-us model, test recordings and sox for the transcription
 # tests, and chromium for the dashboard's browser tests, when missing, with apt as root), builds,
-# runs every test project, and prints one
-# closing line "tests: N passed, N failed, N skipped".
+# runs every test project, prints the chaos scenario's report, and ends with the line
+# "tests: N passed, N failed, N skipped". What the suite leaves to look at is in test-artifacts/.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -18,7 +18,7 @@ command -v sox >/dev/null 2>&1 || need_apt+=(sox)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "test.sh: installing ${need_apt[*]} with apt"
   if [ "$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
-    echo "test.sh: ${need_apt[*]} missing and not root: run 'apt-get install ${need_apt[*]}' as root, or set REDIS_TEST_URL" >&2; exit 1; fi
+    echo "test.sh: ${need_apt[*]} missing and not root: run 'apt-get install ${need_apt[*]}' as root" >&2; exit 1; fi
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi

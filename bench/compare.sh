@@ -6,8 +6,8 @@
 #      DRAIN_CONC (our drains, concurrency or concurrency:prefetch, default 1,1:128,4:128,16,64),
 #      PEERS_SRC (the peers' folder, default ../shared/peers beside the repository).
 # It builds the bench in Release, copies the peers to bench/.peers (so npm install and the results never write into
-# ../shared), installs what they need once (apt as root: redis-server, redis-tools, ruby-sidekiq; npm install for
-# BullMQ), runs ../shared/peers/run_all.sh with our bench as its 'self' peer, and prints the peers' tables, then ours.
+# ../shared), installs what they need once (apt as root: redis-server, redis-tools, ruby-sidekiq, nodejs, npm; npm
+# install for BullMQ), runs ../shared/peers/run_all.sh with our bench as its 'self' peer, and prints the peers' tables, then ours.
 # Results: bench/results/<UTC stamp>/ (git-ignored).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,9 +21,12 @@ need_apt=()
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 command -v redis-benchmark >/dev/null 2>&1 || need_apt+=(redis-tools)
 ruby -e 'require "sidekiq"' >/dev/null 2>&1 || need_apt+=(ruby-sidekiq)
+command -v npm >/dev/null 2>&1 || need_apt+=(nodejs npm)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "compare.sh: installing ${need_apt[*]} with apt" >&2
-  if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
+  if [ "$(id -u)" = 0 ]; then sudo=""
+  elif command -v sudo >/dev/null 2>&1; then sudo="sudo"
+  else echo "compare.sh: ${need_apt[*]} missing; run as root or install them" >&2; exit 2; fi
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi

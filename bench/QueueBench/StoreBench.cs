@@ -121,8 +121,9 @@ internal sealed class StoreBench(string storeName, Func<string, Task<IQueueStore
 
     private async Task DepthCostAsync(IQueueStore store, StoreFigures figures)
     {
-        // The empty queue first: what the deep queues' throughput is held against (after an untimed round, for the JIT).
-        await ThroughputAtDepthAsync(store, rounds: 1);
+        // The empty queue first: what the deep queues' throughput is held against, after untimed rounds for the JIT's
+        // tiers (one round was too few: the first depth then beat the empty queue by 10-67 %).
+        await ThroughputAtDepthAsync(store, rounds: 5);
         var (emptyEnqueue, emptyLease) = await ThroughputAtDepthAsync(store);
         figures.Depth.Add(new DepthFigures(0, double.NaN, double.NaN, double.NaN, emptyEnqueue, emptyLease));
         var filled = 0;
