@@ -67,7 +67,12 @@ public sealed partial class QueueWorkerService
         catch (Exception ex) when (ex is not OperationCanceledException || !stop.IsCancellationRequested)
         {
             // A store failure as the stop comes lands here too: the registry must still wait for reconciles and unregister.
-            if (ex is OperationCanceledException) NoteUnavailable(); // our time-out: the store did not answer
+            if (ex is OperationCanceledException)
+            {
+                // Our time-out: the store did not answer, which is an outage, not a fault (a Warning, not an Error).
+                NoteUnavailable();
+                ex = new QueueStoreException(StoreError.Unavailable, $"the store did not answer within {_options.OutcomeTimeout}", inner: ex);
+            }
             else NoteIfUnavailable(ex);
             failures.Failed(ex);
             return;

@@ -73,6 +73,25 @@ public sealed class QueueWorkerServiceReconcileTests
     }
 
     [Fact]
+    public async Task Start_LogsAWarningNotAnError_WhenTheStoreDoesNotAnswerTheReconcileInTime()
+    {
+        // The first list hangs until the worker gives up on it (OutcomeTimeout): an outage seen as silence, not a fault.
+        var (store, control) = FlakyStore.Wrap(new InMemoryQueueStore(WorkerHarness.NoBackoffStoreOptions(), TimeProvider.System),
+            nameof(IQueueStore.ListLeasesAsync), failures: 1, beforeFailing: ct => Task.Delay(Timeout.Infinite, ct));
+        var log = new ListLogger<QueueWorkerService>();
+        await using var harness = new WorkerHarness([new DelegateHandler(WorkerHarness.Queue, _ => Task.FromResult<string?>(null))],
+            o => o.OutcomeTimeout = TimeSpan.FromMilliseconds(300), store, logger: log);
+
+        await harness.StartAsync();
+
+        await Eventually.TrueAsync(_ => Task.FromResult(log.Entries.Any(e => e.Level == LogLevel.Warning
+                && e.Message.StartsWith("Reconciling the leases of worker test-worker paused: the store is unavailable", StringComparison.Ordinal))),
+            WorkerHarness.Within, "a reconcile the store did not answer is an outage");
+        log.Entries.Should().NotContain(e => e.Level >= LogLevel.Error);
+        control.Failed.Should().Be(0, "the call never failed by itself: the worker's time-out ended it");
+    }
+
+    [Fact]
     public async Task Reconcile_LeavesTheTasksItRuns_WhenReconcilingAfterAnOutage()
     {
         // Two failed registrations: an outage, so the worker reconciles at every registry tick for the next 2 minutes.
