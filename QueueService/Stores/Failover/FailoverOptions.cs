@@ -49,6 +49,15 @@ public sealed class FailoverOptions
     /// <summary>The folder of the redo log (what Redis was told since the snapshot before the newest one); default <c>failover/redo</c> under the backup directory.</summary>
     public string? RedoPath { get; set; }
 
+    /// <summary>
+    /// The most bytes the redo log keeps on disk; default 1 GiB (64 KiB to 1 TiB). Backups compact it to the two newest
+    /// snapshots, so it stays far below this; an API that writes no backups (a replica that never holds the backup lock)
+    /// is never compacted, and past this size its oldest segments are deleted, each logged at Warning. A segment is cut
+    /// once it holds an eighth of this.
+    /// </summary>
+    [Range(typeof(long), "65536", "1099511627776")]
+    public long RedoMaxBytes { get; set; } = 1L << 30;
+
     /// <summary>How long a lease a restore into Redis brings back lasts (the worker renews it with its next heartbeat); default 30 s, the worker's default lease.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan RestoredLeaseDuration { get; set; } = TimeSpan.FromSeconds(30);

@@ -18,13 +18,17 @@ namespace QueueService.Stores.Failover;
 /// logged (Error, the first of a run; Debug after) and never fails the caller: the log backs Redis up, it is not the
 /// record. Opening never truncates the segments an earlier process left: a restore after a restart still reads them.
 /// <see cref="BackupStarting"/> seals the segment and opens a new one; <see cref="BackupWritten"/> deletes the segments
-/// sealed before the previous backup started, so the log covers the two newest snapshots. Safe for concurrent use.
+/// sealed before the previous backup started, so the log covers the two newest snapshots. Without backups nothing
+/// compacts it: a segment is also cut at an eighth of <see cref="FailoverOptions.RedoMaxBytes"/>, and past that size the
+/// oldest segments are deleted (Warning), so the disk never fills. Safe for concurrent use.
 /// </remarks>
 public sealed partial class RedoLog : IRestoreLog, IAsyncDisposable
 {
     /// <summary>How often what was written is fsynced.</summary>
     public static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(1);
 
+    // A segment is cut at RedoMaxBytes / this: trimmed at each cut, the log stays under 9/8 of RedoMaxBytes.
+    private const int SegmentsPerLimit = 8;
     private const string Prefix = "redo-";
     private const string Extension = ".rqj";
 
@@ -148,6 +152,7 @@ public sealed partial class RedoLog : IRestoreLog, IAsyncDisposable
                     _failing = false;
                     _logger.LogInformation("Redo log {Folder}: writing again", FolderPath);
                 }
+                if (_goodLength >= _options.RedoMaxBytes / SegmentsPerLimit) CutAndTrim();
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectDisposedException)
             {
@@ -305,6 +310,40 @@ public sealed partial class RedoLog : IRestoreLog, IAsyncDisposable
                 _logger.LogError(ex, "Redo log {Folder}: fsync failed ({Reason}); what was written stays with the OS", FolderPath, ex.Message);
             }
         }
+    }
+
+    // Under _lock, after a write that was recorded: the open segment holds an eighth of RedoMaxBytes. Seals it and opens
+    // the next, then deletes the oldest segments while the log is over RedoMaxBytes (never the open one). Never throws:
+    // the entries are written; what cannot be listed or deleted is logged and tried again at the next cut.
+    private void CutAndTrim()
+    {
+        SealSegment();
+        TryStartSegment();
+        try
+        {
+            var segments = ListSegments().Select(s => (s.Path, s.Ticks, Bytes: SizeOf(s.Path))).ToList();
+            var total = segments.Sum(s => s.Bytes);
+            foreach (var (path, ticks, bytes) in segments)
+            {
+                if (total <= _options.RedoMaxBytes || ticks == _segmentTicks) break;
+                File.Delete(path);
+                total -= bytes;
+                _logger.LogWarning("Redo log {Folder} is over its {MaxBytes} bytes (Queue:Failover:RedoMaxBytes): its oldest segment {Path} ({Bytes} bytes, begun {Begun:o}) is deleted. "
+                    + "A restore after Redis lost its data, from a snapshot older than the rest of the log, will not know the changes it held; backups compact the log, so an API "
+                    + "that never writes one (a replica that never holds the backup lock) reaches this", FolderPath, _options.RedoMaxBytes, path, bytes, new DateTime(ticks, DateTimeKind.Utc));
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            _logger.LogWarning(ex, "Redo log {Folder}: trimming to {MaxBytes} bytes failed ({Reason}); tried again at the next cut", FolderPath, _options.RedoMaxBytes, ex.Message);
+        }
+    }
+
+    // A segment a backup's compaction deleted meanwhile counts nothing.
+    private static long SizeOf(string path)
+    {
+        var file = new FileInfo(path);
+        return file.Exists ? file.Length : 0;
     }
 
     // Under _lock. A failed write may have left part of a record: cut the file back, or give the segment up.

@@ -21,9 +21,9 @@ public sealed class RedoLogTests : IDisposable
         if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
     }
 
-    private RedoLog Open()
+    private RedoLog Open(FailoverOptions? options = null)
     {
-        var log = RedoLog.Open(_folder, new FailoverOptions(), TimeProvider.System, _log);
+        var log = RedoLog.Open(_folder, options ?? new FailoverOptions(), TimeProvider.System, _log);
         _opened.Add(log);
         return log;
     }
@@ -108,6 +108,50 @@ public sealed class RedoLogTests : IDisposable
         (await log.ReadAllAsync()).Select(e => e.TaskId).Should().Equal(["during-2", "during-3", "during-4"],
             "the failed backup is no generation: everything since snapshot 2, the one before the newest written, stays");
         log.Segments.Should().HaveCount(3);
+    }
+
+    [Fact]
+    public async Task Append_DeletesTheOldestSegments_WhenNoBackupCompactsTheLogAndItOutgrowsRedoMaxBytes()
+    {
+        const long maxBytes = 64 * 1024;
+        var log = Open(new FailoverOptions { RedoMaxBytes = maxBytes });
+        const int count = 3_000; // about 100 bytes each: several times the limit, as a replica that never holds the backup lock writes
+
+        for (var i = 0; i < count; i++) log.Append(Enqueued($"t-{i}", i));
+
+        var sizes = log.Segments.Select(path => new FileInfo(path).Length).ToList();
+        sizes.Sum().Should().BeGreaterThan(maxBytes / 2, "only what is over the limit goes")
+            .And.BeLessThanOrEqualTo(maxBytes + maxBytes / 8 + 1024, "trimmed at each cut, it never holds much more than the limit");
+        sizes.Should().HaveCountGreaterThan(2, "segments are cut at an eighth of the limit");
+        var ids = (await log.ReadAllAsync()).Select(e => e.TaskId).ToList();
+        ids.Should().NotContain("t-0", "the oldest segments are deleted")
+            .And.EndWith("t-2999", "the newest entries stay");
+        var first = int.Parse(ids[0]["t-".Length..], System.Globalization.CultureInfo.InvariantCulture);
+        ids.Should().Equal(Enumerable.Range(first, count - first).Select(i => $"t-{i}"), "whole segments go, oldest first: what stays is the unbroken tail");
+        _log.Entries.Should().Contain(e => e.Level == LogLevel.Warning && e.Message.Contains("its oldest segment", StringComparison.Ordinal)
+            && e.Message.Contains("never holds the backup lock", StringComparison.Ordinal));
+        _log.Entries.Should().NotContain(e => e.Level >= LogLevel.Error);
+        log.AppendedCount.Should().Be(count);
+        log.WriteErrorCount.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task Append_DeletesNothing_WhenBackupsKeepTheLogUnderRedoMaxBytes()
+    {
+        var log = Open(new FailoverOptions { RedoMaxBytes = 64 * 1024 });
+        // More than the limit in all, about 10 KB between backups: segments are cut inside a generation too, and
+        // compaction still keeps exactly the two newest generations, under the limit.
+        for (var backup = 0; backup < 10; backup++)
+        {
+            log.BackupStarting();
+            for (var i = 0; i < 100; i++) log.Append(Enqueued($"b{backup}-{i}", i));
+            log.BackupWritten();
+        }
+
+        log.Segments.Select(path => new FileInfo(path).Length).Sum().Should().BeLessThan(32 * 1024);
+        (await log.ReadAllAsync()).Select(e => e.TaskId).Should().Equal(
+            Enumerable.Range(8, 2).SelectMany(b => Enumerable.Range(0, 100).Select(i => $"b{b}-{i}")), "backups compact to the two newest generations");
+        _log.Entries.Should().NotContain(e => e.Level >= LogLevel.Warning);
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using QueueService.Hosting;
 using QueueService.Stores;
+using QueueService.Stores.Failover;
 using QueueService.Stores.Memory;
 using QueueService.Tasks;
 using QueueService.Tests.Support;
@@ -22,6 +23,22 @@ public sealed class QueueServiceCollectionExtensionsTests
         builder.Services.AddQueueWorker(builder.Configuration);
         builder.Services.AddTaskHandler<EchoHandler>();
         return builder.Build();
+    }
+
+    [Theory]
+    [InlineData("2097152", null)]
+    [InlineData("65535", "RedoMaxBytes")]
+    [InlineData("-1", "RedoMaxBytes")]
+    public void AddQueueFailover_BindsRedoMaxBytes_AndRefusesItBelow64KiB(string value, string? refusedKey)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Queue:Failover:RedoMaxBytes"] = value }).Build();
+        using var provider = new ServiceCollection().AddRedisQueue(configuration).AddQueueFailover(configuration).BuildServiceProvider();
+
+        var read = () => provider.GetRequiredService<IOptions<FailoverOptions>>().Value;
+
+        if (refusedKey is null) read().RedoMaxBytes.Should().Be(2_097_152);
+        else read.Should().Throw<OptionsValidationException>().Which.Message.Should().Contain(refusedKey);
+        new FailoverOptions().RedoMaxBytes.Should().Be(1L << 30, "the documented default, 1 GiB");
     }
 
     [Fact]
