@@ -20,14 +20,15 @@ namespace QueueService.Stores.Failover;
 /// <see cref="BackupStarting"/> seals the segment and opens a new one; <see cref="BackupWritten"/> deletes the segments
 /// sealed before the previous backup started, so the log covers the two newest snapshots. Without backups nothing
 /// compacts it: a segment is also cut at an eighth of <see cref="FailoverOptions.RedoMaxBytes"/>, and past that size the
-/// oldest segments are deleted (Warning), so the disk never fills. Safe for concurrent use.
+/// oldest segments are deleted (Warning), so the disk never fills; the newest sealed segment always stays. Safe for concurrent use.
 /// </remarks>
 public sealed partial class RedoLog : IRestoreLog, IAsyncDisposable
 {
     /// <summary>How often what was written is fsynced.</summary>
     public static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(1);
 
-    // A segment is cut at RedoMaxBytes / this: trimmed at each cut, the log stays under 9/8 of RedoMaxBytes.
+    // A segment is cut at RedoMaxBytes / this: trimmed at each cut, the log stays under 9/8 of RedoMaxBytes, plus the newest
+    // sealed segment when one batch alone was larger.
     private const int SegmentsPerLimit = 8;
     private const string Prefix = "redo-";
     private const string Extension = ".rqj";
@@ -313,30 +314,47 @@ public sealed partial class RedoLog : IRestoreLog, IAsyncDisposable
     }
 
     // Under _lock, after a write that was recorded: the open segment holds an eighth of RedoMaxBytes. Seals it and opens
-    // the next, then deletes the oldest segments while the log is over RedoMaxBytes (never the open one). Never throws:
-    // the entries are written; what cannot be listed or deleted is logged and tried again at the next cut.
+    // the next, then deletes the oldest segments while the log is over RedoMaxBytes — never the open one nor the one just
+    // sealed, which holds the newest entries (a single batch may be larger than the bound). Never throws: the entries are
+    // written; what cannot be listed or deleted is logged and tried again at the next cut.
     private void CutAndTrim()
     {
         SealSegment();
         TryStartSegment();
         try
         {
-            var segments = ListSegments().Select(s => (s.Path, s.Ticks, Bytes: SizeOf(s.Path))).ToList();
+            var segments = ListSegments().Where(s => s.Ticks < _segmentTicks).Select(s => (s.Path, s.Ticks, Bytes: SizeOf(s.Path))).ToList();
             var total = segments.Sum(s => s.Bytes);
-            foreach (var (path, ticks, bytes) in segments)
+            foreach (var (path, ticks, bytes) in segments.SkipLast(1))
             {
-                if (total <= _options.RedoMaxBytes || ticks == _segmentTicks) break;
+                if (total <= _options.RedoMaxBytes) break;
                 File.Delete(path);
                 total -= bytes;
-                _logger.LogWarning("Redo log {Folder} is over its {MaxBytes} bytes (Queue:Failover:RedoMaxBytes): its oldest segment {Path} ({Bytes} bytes, begun {Begun:o}) is deleted. "
-                    + "A restore after Redis lost its data, from a snapshot older than the rest of the log, will not know the changes it held; backups compact the log, so an API "
-                    + "that never writes one (a replica that never holds the backup lock) reaches this", FolderPath, _options.RedoMaxBytes, path, bytes, new DateTime(ticks, DateTimeKind.Utc));
+                LogSegmentDropped(path, ticks, bytes);
             }
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex)
         {
             _logger.LogWarning(ex, "Redo log {Folder}: trimming to {MaxBytes} bytes failed ({Reason}); tried again at the next cut", FolderPath, _options.RedoMaxBytes, ex.Message);
         }
+    }
+
+    // Under _lock. Why the log outgrew its bound decides the advice: no backup written by this process, or too much between backups.
+    private void LogSegmentDropped(string path, long ticks, long bytes)
+    {
+        var begun = ticks >= 0 && ticks <= DateTime.MaxValue.Ticks ? new DateTime(ticks, DateTimeKind.Utc).ToString("o", CultureInfo.InvariantCulture) : $"ticks {ticks}";
+        if (_writtenBoundary is { } written && ticks >= written)
+            _logger.LogWarning("Redo log {Folder} is over its {MaxBytes} bytes (Queue:Failover:RedoMaxBytes): its oldest segment {Path} ({Bytes} bytes, begun {Begun}) is deleted, "
+                + "though the newest backup needs it: a restore after Redis lost its data will not know the changes it held. More than the bound was written since that "
+                + "backup began: raise Queue:Failover:RedoMaxBytes or back up more often", FolderPath, _options.RedoMaxBytes, path, bytes, begun);
+        else if (_writtenBoundary is not null)
+            _logger.LogWarning("Redo log {Folder} is over its {MaxBytes} bytes (Queue:Failover:RedoMaxBytes): its oldest segment {Path} ({Bytes} bytes, begun {Begun}) is deleted: "
+                + "a restore that falls back to the snapshot before the newest will not know the changes it held. More than the bound was written within two backups: "
+                + "raise Queue:Failover:RedoMaxBytes or back up more often", FolderPath, _options.RedoMaxBytes, path, bytes, begun);
+        else
+            _logger.LogWarning("Redo log {Folder} is over its {MaxBytes} bytes (Queue:Failover:RedoMaxBytes): its oldest segment {Path} ({Bytes} bytes, begun {Begun}) is deleted: "
+                + "a restore after Redis lost its data, from a snapshot older than the rest of the log, will not know the changes it held. This process has written no "
+                + "backup since it started, and only backups compact the log (a replica that never holds the backup lock reaches this)", FolderPath, _options.RedoMaxBytes, path, bytes, begun);
     }
 
     // A segment a backup's compaction deleted meanwhile counts nothing.

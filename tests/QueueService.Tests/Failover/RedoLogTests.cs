@@ -115,7 +115,7 @@ public sealed class RedoLogTests : IDisposable
     {
         const long maxBytes = 64 * 1024;
         var log = Open(new FailoverOptions { RedoMaxBytes = maxBytes });
-        const int count = 3_000; // about 100 bytes each: several times the limit, as a replica that never holds the backup lock writes
+        const int count = 3_000; // about 55 bytes each: two and a half times the limit, as a replica that never holds the backup lock writes
 
         for (var i = 0; i < count; i++) log.Append(Enqueued($"t-{i}", i));
 
@@ -129,7 +129,7 @@ public sealed class RedoLogTests : IDisposable
         var first = int.Parse(ids[0]["t-".Length..], System.Globalization.CultureInfo.InvariantCulture);
         ids.Should().Equal(Enumerable.Range(first, count - first).Select(i => $"t-{i}"), "whole segments go, oldest first: what stays is the unbroken tail");
         _log.Entries.Should().Contain(e => e.Level == LogLevel.Warning && e.Message.Contains("its oldest segment", StringComparison.Ordinal)
-            && e.Message.Contains("never holds the backup lock", StringComparison.Ordinal));
+            && e.Message.Contains("has written no backup since it started", StringComparison.Ordinal));
         _log.Entries.Should().NotContain(e => e.Level >= LogLevel.Error);
         log.AppendedCount.Should().Be(count);
         log.WriteErrorCount.Should().Be(0);
@@ -139,19 +139,49 @@ public sealed class RedoLogTests : IDisposable
     public async Task Append_DeletesNothing_WhenBackupsKeepTheLogUnderRedoMaxBytes()
     {
         var log = Open(new FailoverOptions { RedoMaxBytes = 64 * 1024 });
-        // More than the limit in all, about 10 KB between backups: segments are cut inside a generation too, and
-        // compaction still keeps exactly the two newest generations, under the limit.
+        // More than the limit in all, about 13 KB between backups: a segment is cut inside each generation too (at 8 KiB),
+        // and compaction still keeps exactly the two newest generations, under the limit.
         for (var backup = 0; backup < 10; backup++)
         {
             log.BackupStarting();
-            for (var i = 0; i < 100; i++) log.Append(Enqueued($"b{backup}-{i}", i));
+            for (var i = 0; i < 240; i++) log.Append(Enqueued($"b{backup}-{i}", i));
             log.BackupWritten();
         }
 
-        log.Segments.Select(path => new FileInfo(path).Length).Sum().Should().BeLessThan(32 * 1024);
+        log.Segments.Should().HaveCountGreaterThanOrEqualTo(4, "two generations, each cut at least once by size");
+        log.Segments.Select(path => new FileInfo(path).Length).Sum().Should().BeLessThan(64 * 1024);
         (await log.ReadAllAsync()).Select(e => e.TaskId).Should().Equal(
-            Enumerable.Range(8, 2).SelectMany(b => Enumerable.Range(0, 100).Select(i => $"b{b}-{i}")), "backups compact to the two newest generations");
+            Enumerable.Range(8, 2).SelectMany(b => Enumerable.Range(0, 240).Select(i => $"b{b}-{i}")), "backups compact to the two newest generations");
         _log.Entries.Should().NotContain(e => e.Level >= LogLevel.Warning);
+    }
+
+    [Fact]
+    public async Task Append_KeepsTheNewestEntries_WhenOneBatchAloneIsLargerThanRedoMaxBytes()
+    {
+        var log = Open(new FailoverOptions { RedoMaxBytes = 64 * 1024 });
+        log.Append([.. Enumerable.Range(0, 500).Select(i => Enqueued($"old-{i}", i))]);
+        var batch = Enumerable.Range(0, 2_000).Select(i => Enqueued($"new-{i}", i)).ToList(); // about 110 KB in one write
+
+        log.Append(batch);
+
+        (await log.ReadAllAsync()).Select(e => e.TaskId).Should().Equal(batch.Select(e => e.TaskId),
+            "the oldest segment goes to make room, never the one holding the newest entries");
+        _log.Entries.Should().ContainSingle(e => e.Level == LogLevel.Warning && e.Message.Contains("its oldest segment", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Append_SaysTheNewestBackupNeedsTheSegment_WhenMoreThanTheBoundIsWrittenSinceABackupBegan()
+    {
+        var log = Open(new FailoverOptions { RedoMaxBytes = 64 * 1024 });
+        log.BackupStarting();
+        log.BackupWritten();
+
+        for (var i = 0; i < 3_000; i++) log.Append(Enqueued($"t-{i}", i));
+
+        (await log.ReadAllAsync()).Select(e => e.TaskId).Should().EndWith("t-2999").And.NotContain("t-0");
+        _log.Entries.Should().Contain(e => e.Level == LogLevel.Warning && e.Message.Contains("though the newest backup needs it", StringComparison.Ordinal)
+            && e.Message.Contains("back up more often", StringComparison.Ordinal));
+        _log.Entries.Should().NotContain(e => e.Message.Contains("has written no backup", StringComparison.Ordinal));
     }
 
     [Fact]

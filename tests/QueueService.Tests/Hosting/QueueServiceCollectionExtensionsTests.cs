@@ -38,7 +38,7 @@ public sealed class QueueServiceCollectionExtensionsTests
 
         if (refusedKey is null) read().RedoMaxBytes.Should().Be(2_097_152);
         else read.Should().Throw<OptionsValidationException>().Which.Message.Should().Contain(refusedKey);
-        new FailoverOptions().RedoMaxBytes.Should().Be(1L << 30, "the documented default, 1 GiB");
+        new FailoverOptions().RedoMaxBytes.Should().Be(4L << 30, "the documented default, 4 GiB");
     }
 
     [Fact]
