@@ -1,6 +1,9 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
 using QueueHttpApi.Tests.Support;
 
 namespace QueueHttpApi.Tests.Tasks;
@@ -18,7 +21,7 @@ public sealed class TaskEndpointsOnKestrelTests
     public async Task SubmitTranscription_Accepts_WhenTheUploadIsOverKestrelsDefaultLimitButUnderOurs()
     {
         using var api = Kestrel();
-        using var client = api.CreateClient();
+        using var client = ClientOf(api);
         var audio = TaskTestSupport.Wav(KestrelDefaultLimit + 1_000_000);
 
         using var response = await client.UploadAsync(audio);
@@ -33,7 +36,7 @@ public sealed class TaskEndpointsOnKestrelTests
     public async Task SubmitTranscription_IsTooLargeNamingAudio_WhenTheUploadIsOverTheLimit(bool announced)
     {
         using var api = Kestrel(new Dictionary<string, string?> { ["Queue:Api:MaxUploadBytes"] = "1048576" });
-        using var client = api.CreateClient();
+        using var client = ClientOf(api);
         using var form = TaskTestSupport.Form(TaskTestSupport.Wav(3 * 1024 * 1024));
         using var body = announced ? (HttpContent)form : await UnknownLengthContent.FromAsync(form);
 
@@ -50,7 +53,7 @@ public sealed class TaskEndpointsOnKestrelTests
     public async Task SubmitRiskDetection_IsTooLargeNamingTheBody_WhenTheBodyIsOverTheJsonLimit(bool announced)
     {
         using var api = Kestrel(new Dictionary<string, string?> { ["Queue:Api:MaxJsonBytes"] = "4096" });
-        using var client = api.CreateClient();
+        using var client = ClientOf(api);
         using var json = new StringContent(JsonSerializer.Serialize(new { text = new string('a', 64 * 1024) }), Encoding.UTF8, "application/json");
         using var body = announced ? (HttpContent)json : await UnknownLengthContent.FromAsync(json);
 
@@ -60,10 +63,19 @@ public sealed class TaskEndpointsOnKestrelTests
         (await TaskEndpointsTests.CountAsync(api.Store)).Should().Be(0);
     }
 
+    // Started on the free port its urls setting asks for. Not UseKestrel(0): that clears the server's addresses after the
+    // host is built, racing Kestrel's own bind (dotnet/aspnetcore#67714; see tests/QueueClient.Tests).
     private static ApiFactory Kestrel(IReadOnlyDictionary<string, string?>? settings = null)
     {
-        var api = ApiFactory.Embedded(settings: TaskTestSupport.Settings(settings));
-        api.UseKestrel(0);
+        var all = new Dictionary<string, string?> { ["urls"] = "http://127.0.0.1:0" };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) all[key] = value;
+        var api = ApiFactory.Embedded(settings: TaskTestSupport.Settings(all));
+        api.UseKestrel();
+        api.StartServer();
         return api;
     }
+
+    // A plain client of the socket Kestrel listens on (no test-server handler): the server's own limits apply.
+    private static HttpClient ClientOf(ApiFactory api) =>
+        new() { BaseAddress = new Uri(api.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/') + "/") };
 }
