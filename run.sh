@@ -23,4 +23,6 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   fi
 fi
 
+# dotnet run starts the API in QueueHttpApi/: keep the snapshots in the repository's backups/, as documented.
+export BACKUP_DIR="${BACKUP_DIR:-$PWD/backups}"
 exec dotnet run --project QueueHttpApi -c Release -- "$@"
