@@ -37,8 +37,12 @@ public sealed partial class QueueWorkerService
                 _spool.Delete(lease.TaskId);
             _state.Finished(lease.TaskId, outcome);
             _metrics.Ended(lease, outcome, _time.GetElapsedTime(startedAt));
-            if (slot.TryFree()) Interlocked.Decrement(ref _busySlots);
-            WakeLoop(); // its slot is free
+            // Its slot is free now, unless the loop freed it already when it took the completion (and is awake anyway).
+            if (slot.TryFree())
+            {
+                Interlocked.Decrement(ref _busySlots);
+                WakeLoop();
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -226,11 +227,10 @@ public sealed partial class QueueWorkerService : BackgroundService
                 var work = _store.WaitForWorkAsync(queues, _options.IdlePollInterval, wake.Token);
                 await WaitForAsync(work, stoppingToken).ConfigureAwait(false);
                 await wake.CancelAsync().ConfigureAwait(false);
-                await work.ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
-            {
-                // A completion ended the wait: it is recorded at the top of the loop.
+                // A completion ending the wait cancels it, often once a task at partial load: not an exception each time.
+                // A cancelled wait (that completion, or the stop) is done with; a failed one is handled below.
+                await ((Task)work).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                if (work.IsFaulted) ExceptionDispatchInfo.Throw(work.Exception!.InnerException!);
             }
             catch (Exception ex)
             {

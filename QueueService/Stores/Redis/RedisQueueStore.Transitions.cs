@@ -93,8 +93,8 @@ public sealed partial class RedisQueueStore
             var task = tasks[start + i];
             var created = (long)parts[at] == 1;
             var status = QueueTaskStatusNames.Parse((string)parts[at + 1]!);
-            var createdAt = parts[at + 2].IsNull ? task.CreatedAt is { } given && created ? given : now
-                : RedisTaskReader.FromMs(RedisTaskReader.ParseLong((string)parts[at + 2]!));
+            // Null only for a task created now without a CreatedAt of its own (a given one is at least 1 ms, TaskLimits).
+            var createdAt = parts[at + 2].IsNull ? now : RedisTaskReader.FromMs(RedisTaskReader.ParseLong((string)parts[at + 2]!));
             var rank = (long)parts[at + 3];
             long? position = status == QueueTaskStatus.Queued && rank >= 0 ? rank + 1 : null;
             TimeSpan? wait = null;
@@ -150,13 +150,8 @@ public sealed partial class RedisQueueStore
         for (var i = 0; i < count; i++)
         {
             var lease = completions[i].Lease;
-            refusals[i] = (int)parts[i] switch
-            {
-                0 => null,
-                (int)StoreError.NotFound => QueueStoreException.NotFound(lease.TaskId),
-                (int)StoreError.LeaseNotHeld => QueueStoreException.LeaseNotHeld(lease.TaskId, lease.WorkerId),
-                var code => new QueueStoreException(StoreError.Internal, $"Unexpected script result {code} for {TaskOperation.Complete} of task {lease.TaskId}.", lease.TaskId),
-            };
+            var code = (int)parts[i];
+            refusals[i] = code == 0 ? null : Refusal(code, TaskOperation.Complete, lease.TaskId, lease.WorkerId);
         }
         LogOrphans("lease", (long)parts[count]);
         return new CompleteAndLeaseResult(refusals, ReadLeases(parts, count + 1, workerId));

@@ -180,14 +180,17 @@ public sealed partial class RedisQueueStore : IQueueStore, IAsyncDisposable
     {
         var parts = (RedisResult[])result!;
         var code = (int)parts[0];
-        return code switch
-        {
-            0 => parts,
-            (int)StoreError.NotFound => throw QueueStoreException.NotFound(taskId),
-            (int)StoreError.IllegalTransition => throw QueueStoreException.Illegal(operation, taskId, QueueTaskStatusNames.Parse((string)parts[1]!)),
-            (int)StoreError.LeaseNotHeld => throw QueueStoreException.LeaseNotHeld(taskId, workerId ?? "?"),
-            // A code no script returns is our bug: nothing to retry.
-            _ => throw new QueueStoreException(StoreError.Internal, $"Unexpected script result {code} for {operation} of task {taskId}.", taskId),
-        };
+        return code == 0 ? parts
+            : throw Refusal(code, operation, taskId, workerId, code == (int)StoreError.IllegalTransition ? (string)parts[1]! : null);
     }
+
+    /// <summary>The refusal a script's nonzero result code stands for (<paramref name="status"/>: the current one, with -2).</summary>
+    private static QueueStoreException Refusal(int code, TaskOperation operation, string taskId, string? workerId, string? status = null) => code switch
+    {
+        (int)StoreError.NotFound => QueueStoreException.NotFound(taskId),
+        (int)StoreError.IllegalTransition when status is not null => QueueStoreException.Illegal(operation, taskId, QueueTaskStatusNames.Parse(status)),
+        (int)StoreError.LeaseNotHeld => QueueStoreException.LeaseNotHeld(taskId, workerId ?? "?"),
+        // A code no script returns is our bug: nothing to retry.
+        _ => new QueueStoreException(StoreError.Internal, $"Unexpected script result {code} for {operation} of task {taskId}.", taskId),
+    };
 }
