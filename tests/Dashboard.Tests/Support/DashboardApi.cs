@@ -2,9 +2,6 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using QueueHttpApi.Tests.Support;
 using QueueService.Tests.Support;
 
@@ -25,10 +22,7 @@ public sealed class DashboardApi : IAsyncDisposable
     {
         _factory = factory;
         _gate = gate;
-        _factory.UseKestrel();
-        _factory.StartServer();
-        var address = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        BaseAddress = new Uri(address.TrimEnd('/') + "/");
+        BaseAddress = _factory.StartOnKestrel();
         Http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
         Admin = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
         Admin.DefaultRequestHeaders.Add("X-Api-Key", AdminKey);

@@ -1,8 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using QueueClient;
 using QueueClient.Internal;
 using QueueHttpApi.Tests.Support;
@@ -23,21 +20,15 @@ internal static class ClientTestSupport
     public static ApiFactory StartEmbedded(int embeddedWorkers = 0, IReadOnlyDictionary<string, string?>? settings = null) =>
         Start(ApiFactory.Embedded(embeddedWorkers, Quiet(settings)));
 
-    /// <summary>
-    /// Starts <paramref name="api"/> on Kestrel (a real socket, for a real HttpClient and WebSockets), on the free port that
-    /// its <c>urls</c> setting asks for (<see cref="Quiet"/> sets it). Not <c>UseKestrel(0)</c>: that clears the server's
-    /// addresses after the host is built, racing Kestrel's own bind (dotnet/aspnetcore#67714), which failed one start in a few runs.
-    /// </summary>
+    /// <summary>Starts <paramref name="api"/> on Kestrel (<see cref="ApiFactory.StartOnKestrel"/>), on the free port its <c>urls</c> setting asks for (<see cref="Quiet"/> sets it).</summary>
     public static ApiFactory Start(ApiFactory api)
     {
-        api.UseKestrel();
-        api.StartServer();
+        api.StartOnKestrel();
         return api;
     }
 
     /// <summary>The address the started API listens on.</summary>
-    public static Uri AddressOf(ApiFactory api) =>
-        new(api.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/') + "/");
+    public static Uri AddressOf(ApiFactory api) => api.KestrelAddress ?? throw new InvalidOperationException("start the API with Start first");
 
     /// <summary><see cref="QueueApiClient.Create"/>'s client of <paramref name="api"/> (no resilience), with the admin key unless told otherwise.</summary>
     public static QueueApiClient ClientOf(ApiFactory api, string? apiKey = ApiFactory.AdminKey, TimeSpan? pollInterval = null) =>

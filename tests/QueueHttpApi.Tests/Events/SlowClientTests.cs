@@ -1,7 +1,5 @@
 using System.Net.Sockets;
 using System.Net.WebSockets;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using QueueHttpApi.Events;
 using QueueHttpApi.Tests.Support;
@@ -30,9 +28,7 @@ public sealed class SlowClientTests
             ["Queue:Events:CloseTimeout"] = "00:00:30",
             ["Queue:Snapshots:BackupOnShutdown"] = "false",
         });
-        api.UseKestrel();
-        api.StartServer();
-        var address = new Uri(api.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        var address = api.StartOnKestrel();
         using var socket = await ConnectWithASmallWindowAsync(new Uri($"ws://{address.Authority}/ws/events"));
         var broadcaster = api.Services.GetRequiredService<TaskEventBroadcaster>();
 

@@ -1,6 +1,3 @@
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using QueueHttpApi.Tests.Support;
 using QueueService.Tests.Fixtures;
 using Xunit.Abstractions;
@@ -69,13 +66,5 @@ public sealed class ApiFuzzTests(ITestOutputHelper output, RedisServerFixture re
         ["Serilog:MinimumLevel:Default"] = "Warning",
     };
 
-    // On the free port its urls setting asks for. Not UseKestrel(0): that clears the server's addresses after the
-    // host is built, racing Kestrel's own bind (dotnet/aspnetcore#67714; see tests/QueueClient.Tests).
-    private static Uri Start(ApiFactory api)
-    {
-        api.UseKestrel();
-        api.StartServer();
-        var address = api.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new Uri(address.TrimEnd('/') + "/");
-    }
+    private static Uri Start(ApiFactory api) => api.StartOnKestrel();
 }

@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using QueueService.Stores;
@@ -50,6 +52,24 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
 
     /// <summary>The backup folder.</summary>
     public string BackupDirectory => _settings["Queue:Snapshots:Directory"]!;
+
+    /// <summary>
+    /// Starts the API on Kestrel, a real loopback socket (for a real HttpClient, WebSockets, the server's own limits), on a
+    /// free port unless a <c>urls</c> setting says otherwise, and returns its address, ending in <c>/</c>. Not
+    /// <c>UseKestrel(0)</c>: that clears the server's addresses after the host is built, racing Kestrel's own bind
+    /// (dotnet/aspnetcore#67714), which failed a start in a few runs.
+    /// </summary>
+    public Uri StartOnKestrel()
+    {
+        _settings.TryAdd("urls", "http://127.0.0.1:0");
+        UseKestrel();
+        StartServer();
+        KestrelAddress = new Uri(Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/') + "/");
+        return KestrelAddress;
+    }
+
+    /// <summary>Where Kestrel listens once <see cref="StartOnKestrel"/> has started it; null before.</summary>
+    public Uri? KestrelAddress { get; private set; }
 
     /// <summary>The store the API runs on (resolve after the first request or <see cref="WebApplicationFactory{T}.Services"/>).</summary>
     public IQueueStore Store => Services.GetRequiredService<IQueueStore>();

@@ -1,9 +1,6 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using QueueHttpApi.Tests.Support;
 
 namespace QueueHttpApi.Tests.Tasks;
@@ -63,19 +60,13 @@ public sealed class TaskEndpointsOnKestrelTests
         (await TaskEndpointsTests.CountAsync(api.Store)).Should().Be(0);
     }
 
-    // Started on the free port its urls setting asks for. Not UseKestrel(0): that clears the server's addresses after the
-    // host is built, racing Kestrel's own bind (dotnet/aspnetcore#67714; see tests/QueueClient.Tests).
     private static ApiFactory Kestrel(IReadOnlyDictionary<string, string?>? settings = null)
     {
-        var all = new Dictionary<string, string?> { ["urls"] = "http://127.0.0.1:0" };
-        foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) all[key] = value;
-        var api = ApiFactory.Embedded(settings: TaskTestSupport.Settings(all));
-        api.UseKestrel();
-        api.StartServer();
+        var api = ApiFactory.Embedded(settings: TaskTestSupport.Settings(settings));
+        api.StartOnKestrel();
         return api;
     }
 
     // A plain client of the socket Kestrel listens on (no test-server handler): the server's own limits apply.
-    private static HttpClient ClientOf(ApiFactory api) =>
-        new() { BaseAddress = new Uri(api.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/') + "/") };
+    private static HttpClient ClientOf(ApiFactory api) => new() { BaseAddress = api.KestrelAddress };
 }

@@ -1,8 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using QueueHttpApi.Tests.Support;
 using QueueService.Stores;
 
@@ -17,11 +14,7 @@ internal sealed class CtlApi : IDisposable
     private CtlApi(ApiFactory api)
     {
         Api = api;
-        // On the free port the urls setting asks for (Quiet). Not UseKestrel(0): that clears the server's addresses after
-        // the host is built, racing Kestrel's own bind (dotnet/aspnetcore#67714), which failed a start in CI.
-        api.UseKestrel();
-        api.StartServer();
-        Url = api.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+        Url = api.StartOnKestrel().ToString().TrimEnd('/');
     }
 
     public ApiFactory Api { get; }
@@ -63,7 +56,6 @@ internal sealed class CtlApi : IDisposable
     {
         var all = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
         {
-            ["urls"] = "http://127.0.0.1:0",
             // The test host is stopped twice on dispose; a second shutdown backup could race the temp folder's deletion.
             ["Queue:Snapshots:BackupOnShutdown"] = "false",
             // Tests that leave a lease to expire reclaim it with `queuectl cleanup`, not the reaper.
