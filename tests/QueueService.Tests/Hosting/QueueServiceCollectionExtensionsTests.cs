@@ -25,20 +25,28 @@ public sealed class QueueServiceCollectionExtensionsTests
         return builder.Build();
     }
 
-    [Theory]
-    [InlineData("2097152", null)]
-    [InlineData("65535", "RedoMaxBytes")]
-    [InlineData("-1", "RedoMaxBytes")]
-    public void AddQueueFailover_BindsRedoMaxBytes_AndRefusesItBelow64KiB(string value, string? refusedKey)
+    private static FailoverOptions ReadFailoverOptions(string redoMaxBytes)
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Queue:Failover:RedoMaxBytes"] = value }).Build();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Queue:Failover:RedoMaxBytes"] = redoMaxBytes }).Build();
         using var provider = new ServiceCollection().AddRedisQueue(configuration).AddQueueFailover(configuration).BuildServiceProvider();
+        return provider.GetRequiredService<IOptions<FailoverOptions>>().Value;
+    }
 
-        var read = () => provider.GetRequiredService<IOptions<FailoverOptions>>().Value;
-
-        if (refusedKey is null) read().RedoMaxBytes.Should().Be(2_097_152);
-        else read.Should().Throw<OptionsValidationException>().Which.Message.Should().Contain(refusedKey);
+    [Fact]
+    public void AddQueueFailover_BindsRedoMaxBytes_WhenItIsConfigured()
+    {
+        ReadFailoverOptions("2097152").RedoMaxBytes.Should().Be(2_097_152);
         new FailoverOptions().RedoMaxBytes.Should().Be(4L << 30, "the documented default, 4 GiB");
+    }
+
+    [Theory]
+    [InlineData("65535")]
+    [InlineData("-1")]
+    public void AddQueueFailover_RefusesRedoMaxBytes_WhenBelow64KiB(string value)
+    {
+        var read = () => ReadFailoverOptions(value);
+
+        read.Should().Throw<OptionsValidationException>().Which.Message.Should().Contain("RedoMaxBytes");
     }
 
     [Fact]

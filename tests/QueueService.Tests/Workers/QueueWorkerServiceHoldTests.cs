@@ -19,20 +19,6 @@ public sealed class QueueWorkerServiceHoldTests
     private static readonly TimeSpan Within = RestartableRedis.Within;
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(1);
 
-    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    /// <summary>A handler that counts its runs, says it started, and returns <paramref name="result"/> once <paramref name="finish"/> is set.</summary>
-    private static DelegateHandler Blocking(TaskCompletionSource started, TaskCompletionSource finish, StrongBox<int> runs, string result,
-        StrongBox<bool>? tokenFired = null) =>
-        new(WorkerHarness.Queue, async ctx =>
-        {
-            Interlocked.Increment(ref runs.Value);
-            started.TrySetResult();
-            await finish.Task;
-            if (tokenFired is not null) tokenFired.Value = ctx.CancellationToken.IsCancellationRequested;
-            return result;
-        });
-
     private static Task<string> EnqueueAsync(RestartableRedis redis) =>
         redis.Store.EnqueueAsync(new NewTask(WorkerHarness.Queue, "{}") { MaxRetries = 0 }).ContinueWith(t => t.Result.Id, TaskScheduler.Default);
 
@@ -45,8 +31,8 @@ public sealed class QueueWorkerServiceHoldTests
         await using var redis = await RestartableRedis.CreateAsync();
         var (store, calls) = StoreCallLog.Wrap(redis.WorkerStore);
         var log = new ListLogger<QueueWorkerService>();
-        var (started, finish, runs) = (NewSignal(), NewSignal(), new StrongBox<int>());
-        await using var harness = new WorkerHarness([Blocking(started, finish, runs, "\"done\"")], o => o.LeaseDuration = Lease, store, logger: log);
+        var (started, finish, runs) = (DelegateHandler.NewSignal(), DelegateHandler.NewSignal(), new StrongBox<int>());
+        await using var harness = new WorkerHarness([DelegateHandler.Blocking(started, finish, "\"done\"", runs)], o => o.LeaseDuration = Lease, store, logger: log);
         var id = await EnqueueAsync(redis);
         await harness.StartAsync();
         await started.Task.WaitAsync(Within);
@@ -76,8 +62,8 @@ public sealed class QueueWorkerServiceHoldTests
     {
         await using var redis = await RestartableRedis.CreateAsync();
         var (store, calls) = StoreCallLog.Wrap(redis.WorkerStore);
-        var (started, finish, runs) = (NewSignal(), NewSignal(), new StrongBox<int>());
-        await using var harness = new WorkerHarness([Blocking(started, finish, runs, "\"done\"")], o => o.LeaseDuration = Lease, store);
+        var (started, finish, runs) = (DelegateHandler.NewSignal(), DelegateHandler.NewSignal(), new StrongBox<int>());
+        await using var harness = new WorkerHarness([DelegateHandler.Blocking(started, finish, "\"done\"", runs)], o => o.LeaseDuration = Lease, store);
         var id = await EnqueueAsync(redis);
         await harness.StartAsync();
         await started.Task.WaitAsync(Within);
@@ -107,8 +93,8 @@ public sealed class QueueWorkerServiceHoldTests
         await using var redis = await RestartableRedis.CreateAsync();
         var (store, calls) = StoreCallLog.Wrap(redis.WorkerStore);
         var log = new ListLogger<QueueWorkerService>();
-        var (started, finish, runs) = (NewSignal(), NewSignal(), new StrongBox<int>());
-        await using var harness = new WorkerHarness([Blocking(started, finish, runs, "\"original\"")], o => o.LeaseDuration = Lease, store, logger: log);
+        var (started, finish, runs) = (DelegateHandler.NewSignal(), DelegateHandler.NewSignal(), new StrongBox<int>());
+        await using var harness = new WorkerHarness([DelegateHandler.Blocking(started, finish, "\"original\"", runs)], o => o.LeaseDuration = Lease, store, logger: log);
         var id = await EnqueueAsync(redis);
         await harness.StartAsync();
         await started.Task.WaitAsync(Within);
@@ -139,8 +125,8 @@ public sealed class QueueWorkerServiceHoldTests
     {
         await using var redis = await RestartableRedis.CreateAsync();
         var (store, calls) = StoreCallLog.Wrap(redis.WorkerStore);
-        var (started, finish, runs, tokenFired) = (NewSignal(), NewSignal(), new StrongBox<int>(), new StrongBox<bool>());
-        await using var harness = new WorkerHarness([Blocking(started, finish, runs, "\"done\"", tokenFired)], o => o.LeaseDuration = Lease, store);
+        var (started, finish, runs, tokenFired) = (DelegateHandler.NewSignal(), DelegateHandler.NewSignal(), new StrongBox<int>(), new StrongBox<bool>());
+        await using var harness = new WorkerHarness([DelegateHandler.Blocking(started, finish, "\"done\"", runs, tokenFired)], o => o.LeaseDuration = Lease, store);
         var id = await EnqueueAsync(redis);
         await harness.StartAsync();
         await started.Task.WaitAsync(Within);

@@ -39,8 +39,6 @@ public sealed class QueueWorkerServiceOutcomeTests
             return null;
         });
 
-    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
-
     [Fact]
     public async Task Execute_CompletesWithResult_WhenRecordingTheCompletionFailsTwice()
     {
@@ -63,8 +61,8 @@ public sealed class QueueWorkerServiceOutcomeTests
     [Fact]
     public async Task Execute_KeepsRenewingTheLease_UntilTheOutcomeIsRecorded()
     {
-        var completeHeld = NewSignal();
-        var releaseComplete = NewSignal();
+        var completeHeld = DelegateHandler.NewSignal();
+        var releaseComplete = DelegateHandler.NewSignal();
         var (store, _) = Flaky(nameof(IQueueStore.CompleteAsync), failures: 1, beforeFailing: async ct =>
         {
             completeHeld.TrySetResult();
@@ -104,7 +102,7 @@ public sealed class QueueWorkerServiceOutcomeTests
     [Fact]
     public async Task Execute_ConfirmsCancel_WhenRecordingTheCancelFailsTwice()
     {
-        var started = NewSignal();
+        var started = DelegateHandler.NewSignal();
         var (store, control) = Flaky(nameof(IQueueStore.ConfirmCancelAsync), failures: 2);
         await using var harness = new WorkerHarness([BlockUntilCancelled(started)], store: store);
         await harness.StartAsync();
@@ -121,7 +119,7 @@ public sealed class QueueWorkerServiceOutcomeTests
     [Fact]
     public async Task Stop_HandsTaskBack_WhenRecordingTheReleaseFailsTwice()
     {
-        var started = NewSignal();
+        var started = DelegateHandler.NewSignal();
         var (store, control) = Flaky(nameof(IQueueStore.ReleaseAsync), failures: 2);
         await using var harness = new WorkerHarness([BlockUntilCancelled(started)], store: store);
         await harness.StartAsync();
@@ -158,7 +156,7 @@ public sealed class QueueWorkerServiceOutcomeTests
     [Fact]
     public async Task Execute_CompletesWithResult_WhenAHeartbeatFailsAsTheHandlerEnds()
     {
-        var heartbeatInFlight = NewSignal();
+        var heartbeatInFlight = DelegateHandler.NewSignal();
         var (store, control) = Flaky(nameof(IQueueStore.HeartbeatAsync), failures: 1, beforeFailing: async ct =>
         {
             heartbeatInFlight.TrySetResult();
@@ -185,7 +183,7 @@ public sealed class QueueWorkerServiceOutcomeTests
     [Fact]
     public async Task Stop_FailsTheTask_WhenHandlerThrowsPermanentErrorAfterTheGracePeriod()
     {
-        var started = NewSignal();
+        var started = DelegateHandler.NewSignal();
         var handler = BlockUntilCancelled(started, () => new PermanentTaskException("poison payload"));
         await using var harness = new WorkerHarness([handler]);
         await harness.StartAsync();
@@ -204,7 +202,7 @@ public sealed class QueueWorkerServiceOutcomeTests
     [Fact]
     public async Task Execute_FailsAtOnce_WhenHandlerThrowsPermanentErrorAfterMaxProcessingTime()
     {
-        var started = NewSignal();
+        var started = DelegateHandler.NewSignal();
         var handler = BlockUntilCancelled(started, () => new PermanentTaskException("poison payload"));
         await using var harness = new WorkerHarness([handler], o => o.MaxProcessingTime = TimeSpan.FromMilliseconds(300));
         await harness.StartAsync();
@@ -220,7 +218,7 @@ public sealed class QueueWorkerServiceOutcomeTests
     [Fact]
     public async Task Execute_RecordsHandlersOwnError_WhenItThrowsOneAfterMaxProcessingTime()
     {
-        var started = NewSignal();
+        var started = DelegateHandler.NewSignal();
         var handler = BlockUntilCancelled(started, () => new InvalidOperationException("dependency exploded"));
         await using var harness = new WorkerHarness([handler], o => o.MaxProcessingTime = TimeSpan.FromMilliseconds(300));
         await harness.StartAsync();
@@ -235,9 +233,9 @@ public sealed class QueueWorkerServiceOutcomeTests
     [Fact]
     public async Task Stop_HandsRunningTaskBack_WhenWaitingForWorkFailsAsTheStopComes()
     {
-        var started = NewSignal();
+        var started = DelegateHandler.NewSignal();
         // A wait that, like a connection dropping at shutdown, fails with a store error instead of a cancellation.
-        var waiting = NewSignal();
+        var waiting = DelegateHandler.NewSignal();
         var (store, _) = Flaky(nameof(IQueueStore.WaitForWorkAsync), failures: int.MaxValue, beforeFailing: async ct =>
         {
             waiting.TrySetResult();

@@ -7,14 +7,12 @@ namespace QueueService.Tests.Workers;
 /// <summary><see cref="QueueService.Workers.WorkerOptions.Prefetch"/>: tasks leased ahead wait, under their leases, for one of Concurrency handlers.</summary>
 public sealed class QueueWorkerServicePrefetchTests
 {
-    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
-
     [Fact]
     public async Task Execute_LeasesPrefetchMoreButRunsConcurrencyHandlers_WhenPrefetchIsSet()
     {
         var (current, maxSeen, started) = (0, 0, 0);
-        var firstRunning = NewSignal();
-        var release = NewSignal();
+        var firstRunning = DelegateHandler.NewSignal();
+        var release = DelegateHandler.NewSignal();
         var handler = new DelegateHandler(WorkerHarness.Queue, async ctx =>
         {
             var now = Interlocked.Increment(ref current);
@@ -37,21 +35,16 @@ public sealed class QueueWorkerServicePrefetchTests
         Volatile.Read(ref started).Should().Be(1, "a prefetched task waits for the one handler");
 
         release.SetResult();
-        await Eventually.TrueAsync(_ => Task.FromResult(harness.State.Completed == 8), WorkerHarness.Within, "all eight complete");
+        await harness.WaitForCompletedAsync(8, "all eight complete");
         maxSeen.Should().Be(1, "one handler at a time, prefetch or not");
     }
 
     [Fact]
     public async Task Stop_HandsBackThePrefetchedTasksAtOnce_WhileTheRunningOneFinishes()
     {
-        var running = NewSignal();
-        var release = NewSignal();
-        var handler = new DelegateHandler(WorkerHarness.Queue, async _ =>
-        {
-            running.TrySetResult();
-            await release.Task;
-            return "\"done\"";
-        });
+        var running = DelegateHandler.NewSignal();
+        var release = DelegateHandler.NewSignal();
+        var handler = DelegateHandler.Blocking(running, release, "\"done\"");
         await using var harness = new WorkerHarness([handler], o => (o.Concurrency, o.Prefetch, o.ShutdownGracePeriod) = (1, 2, TimeSpan.FromSeconds(10)));
         var ids = new List<string>();
         for (var i = 0; i < 3; i++) ids.Add(await harness.EnqueueAsync());
@@ -76,14 +69,9 @@ public sealed class QueueWorkerServicePrefetchTests
     [Fact]
     public async Task Execute_HandsBackAPrefetchedTask_WhenItWaitsLongerThanThePrefetchWaitLimit()
     {
-        var running = NewSignal();
-        var release = NewSignal();
-        var handler = new DelegateHandler(WorkerHarness.Queue, async _ =>
-        {
-            running.TrySetResult();
-            await release.Task;
-            return null;
-        });
+        var running = DelegateHandler.NewSignal();
+        var release = DelegateHandler.NewSignal();
+        var handler = DelegateHandler.Blocking(running, release);
         var log = new ListLogger<QueueService.Workers.QueueWorkerService>();
         await using var harness = new WorkerHarness([handler],
             o => (o.Concurrency, o.Prefetch, o.PrefetchWaitLimit) = (1, 1, TimeSpan.FromMilliseconds(300)), logger: log);
@@ -98,7 +86,7 @@ public sealed class QueueWorkerServicePrefetchTests
         log.Entries.Should().Contain(e => e.Message.Contains($"Task {waiting} of queue {WorkerHarness.Queue} handed back unstarted", StringComparison.Ordinal));
 
         release.SetResult();
-        await Eventually.TrueAsync(_ => Task.FromResult(harness.State.Completed == 2), WorkerHarness.Within, "both complete");
+        await harness.WaitForCompletedAsync(2, "both complete");
         (await harness.Store.GetAsync(waiting))!.Attempts.Should().Be(1, "a hand-back keeps the attempt: the task ran once");
         (await harness.Store.GetAsync(first))!.Attempts.Should().Be(1);
     }
@@ -107,8 +95,8 @@ public sealed class QueueWorkerServicePrefetchTests
     public async Task Cancel_OfAPrefetchedTask_CancelsItWithoutRunningIt()
     {
         var ran = new System.Collections.Concurrent.ConcurrentBag<string>();
-        var running = NewSignal();
-        var release = NewSignal();
+        var running = DelegateHandler.NewSignal();
+        var release = DelegateHandler.NewSignal();
         var handler = new DelegateHandler(WorkerHarness.Queue, async ctx =>
         {
             ran.Add(ctx.TaskId);

@@ -17,8 +17,6 @@ namespace QueueService.Tests.Workers;
 /// </summary>
 public sealed class QueueWorkerServiceReconcileTests
 {
-    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
-
     private static FakeTimeProvider NewStoreTime() =>
         new(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
 
@@ -98,7 +96,7 @@ public sealed class QueueWorkerServiceReconcileTests
         var (flaky, _) = FlakyStore.Wrap(new InMemoryQueueStore(WorkerHarness.NoBackoffStoreOptions(), TimeProvider.System),
             nameof(IQueueStore.RegisterWorkerAsync), failures: 2);
         var (store, calls) = StoreCallLog.Wrap(flaky);
-        var (started, finish) = (NewSignal(), NewSignal());
+        var (started, finish) = (DelegateHandler.NewSignal(), DelegateHandler.NewSignal());
         var tokenFired = false;
         var handler = new DelegateHandler(WorkerHarness.Queue, async ctx =>
         {
@@ -131,13 +129,13 @@ public sealed class QueueWorkerServiceReconcileTests
     {
         var storeTime = NewStoreTime();
         var inner = new InMemoryQueueStore(WorkerHarness.NoBackoffStoreOptions(), storeTime);
-        var (outageStarted, reclaimed) = (NewSignal(), NewSignal());
+        var (outageStarted, reclaimed) = (DelegateHandler.NewSignal(), DelegateHandler.NewSignal());
         var (store, control) = FlakyStore.Wrap(inner, nameof(IQueueStore.HeartbeatAsync), failures: 3, beforeFailing: async ct =>
         {
             outageStarted.TrySetResult();
             await reclaimed.Task.WaitAsync(ct);
         });
-        var (started, tokenFired) = (NewSignal(), NewSignal());
+        var (started, tokenFired) = (DelegateHandler.NewSignal(), DelegateHandler.NewSignal());
         var handler = new DelegateHandler(WorkerHarness.Queue, async ctx =>
         {
             ctx.CancellationToken.Register(() => tokenFired.TrySetResult());
@@ -168,7 +166,7 @@ public sealed class QueueWorkerServiceReconcileTests
     {
         var storeTime = NewStoreTime();
         var inner = new InMemoryQueueStore(WorkerHarness.NoBackoffStoreOptions(), storeTime);
-        var (completeHeld, reclaimed) = (NewSignal(), NewSignal());
+        var (completeHeld, reclaimed) = (DelegateHandler.NewSignal(), DelegateHandler.NewSignal());
         var (store, control) = FlakyStore.Wrap(inner, nameof(IQueueStore.CompleteAsync), failures: 2, beforeFailing: async ct =>
         {
             completeHeld.TrySetResult();

@@ -21,7 +21,7 @@ public sealed class QueueWorkerServiceRoundTripTests
         for (var i = 0; i < 20; i++) ids.Add(await harness.EnqueueAsync());
 
         await harness.StartAsync();
-        await Eventually.TrueAsync(_ => Task.FromResult(harness.State.Completed == 20), WorkerHarness.Within, "the worker runs the 20 tasks");
+        await harness.WaitForCompletedAsync(20, "the worker runs the 20 tasks");
 
         calls.Count(nameof(IQueueStore.CompleteAsync)).Should().Be(0, "a runner's completion goes with the loop's next call");
         calls.Count(nameof(IQueueStore.CompleteAndLeaseAsync)).Should().BeInRange(20, 21,
@@ -55,7 +55,7 @@ public sealed class QueueWorkerServiceRoundTripTests
         await Eventually.TrueAsync(_ => Task.FromResult(Volatile.Read(ref started) == 8), WorkerHarness.Within, "8 handlers run at once");
 
         gate.SetResult();
-        await Eventually.TrueAsync(_ => Task.FromResult(harness.State.Completed == 8), WorkerHarness.Within, "the 8 complete");
+        await harness.WaitForCompletedAsync(8, "the 8 complete");
 
         calls.Completions.Should().Be(8);
         calls.Count(nameof(IQueueStore.CompleteAndLeaseAsync)).Should().BeLessThanOrEqualTo(3,
@@ -75,7 +75,7 @@ public sealed class QueueWorkerServiceRoundTripTests
         for (var i = 0; i < 3; i++) ids.Add(await harness.EnqueueAsync());
 
         await harness.StartAsync();
-        await Eventually.TrueAsync(_ => Task.FromResult(harness.State.Completed == 3), WorkerHarness.Within, "the worker runs the 3 tasks");
+        await harness.WaitForCompletedAsync(3, "the worker runs the 3 tasks");
 
         harness.State.Lost.Should().Be(0, "the failed call's completion is recorded alone, not given up");
         calls.Count(nameof(IQueueStore.CompleteAsync)).Should().Be(1, "the one completion the failed call carried");

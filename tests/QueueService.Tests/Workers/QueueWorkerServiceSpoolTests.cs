@@ -15,7 +15,7 @@ public sealed class QueueWorkerServiceSpoolTests
         var folder = WorkerHarness.WriteSpoolFile(harness.Spool, id);
         await harness.StartAsync();
 
-        await Eventually.TrueAsync(_ => Task.FromResult(harness.State.Completed == 1), WorkerHarness.Within, "the task should complete");
+        await harness.WaitForCompletedAsync(1, "the task should complete");
 
         Directory.Exists(folder).Should().BeFalse("a completed task's files are deleted");
     }

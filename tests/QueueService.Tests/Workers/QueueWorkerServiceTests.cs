@@ -78,7 +78,7 @@ public sealed class QueueWorkerServiceTests
         Volatile.Read(ref started).Should().Be(3, "a fourth handler must not start while three run");
         release.SetResult();
 
-        await Eventually.TrueAsync(_ => Task.FromResult(harness.State.Completed == 12), WorkerHarness.Within, "all twelve tasks should complete");
+        await harness.WaitForCompletedAsync(12, "all twelve tasks should complete");
         maxSeen.Should().Be(3, "three slots should be used, never more");
     }
 

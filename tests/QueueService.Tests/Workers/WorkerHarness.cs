@@ -82,6 +82,10 @@ internal sealed class WorkerHarness : IAsyncDisposable
     public Task<QueueTask> WaitForStatusAsync(string taskId, QueueTaskStatus status, string because) =>
         Eventually.MatchAsync(async ct => (await Store.GetAsync(taskId, ct))!, t => t?.Status == status, Within, because);
 
+    /// <summary>Waits, up to <see cref="Within"/>, until the worker has completed <paramref name="count"/> tasks (<see cref="State"/>).</summary>
+    public Task WaitForCompletedAsync(int count, string because) =>
+        Eventually.TrueAsync(_ => Task.FromResult(State.Completed == count), Within, because);
+
     public async ValueTask DisposeAsync()
     {
         if (_started && !_stopped) await Worker.StopAsync(CancellationToken.None);
