@@ -31,22 +31,28 @@ local function pickFromOne(ns, queueKey, maxTasks, picked)
   return orphans
 end
 
--- Several queues: merged by score, each step looking at every queue's next head (queues are few). Picked ids stay in
+-- Several queues: merged by score, each step comparing every queue's next head (queues are few). Picked ids stay in
 -- their index until the lot is leased, so an offset counts the valid ids passed in each; an orphan leaves its index.
+-- A head is read once and kept until its queue is the one picked from (the others' heads cannot have moved).
 local function pickFromMany(ns, queueKeys, maxTasks, picked)
   local orphans = 0
-  local offsets = {}
+  local offsets, heads = {}, {} -- heads[q]: { id, score }, false when the queue has no more, nil when to be read
   for q = 1, #queueKeys do offsets[q] = 0 end
+  local function headOf(q)
+    if heads[q] == nil then
+      local head = call('ZRANGE', queueKeys[q], offsets[q], offsets[q], 'WITHSCORES')
+      heads[q] = head[1] and { head[1], tonumber(head[2]) } or false
+    end
+    return heads[q]
+  end
   while #picked < maxTasks do
     local bestQueue, bestScore, bestId = nil, nil, nil
     for q = 1, #queueKeys do
-      local head = call('ZRANGE', queueKeys[q], offsets[q], offsets[q], 'WITHSCORES')
-      if head[1] then
-        local score = tonumber(head[2])
-        if not bestScore or score < bestScore then bestQueue, bestScore, bestId = q, score, head[1] end
-      end
+      local head = headOf(q)
+      if head and (not bestScore or head[2] < bestScore) then bestQueue, bestScore, bestId = q, head[2], head[1] end
     end
     if not bestQueue then break end
+    heads[bestQueue] = nil -- picked or dropped: that queue's next head is read again
     local f = readCandidate(ns, bestId)
     if f[1] then
       offsets[bestQueue] = offsets[bestQueue] + 1
