@@ -77,12 +77,13 @@ local function clearLease(taskKey)
   call('HDEL', taskKey, 'leaseToken', 'leaseExpiresAt')
 end
 
--- 0 when the caller's lease is the task's current one; -1 no task; -6 lease not held.
-local function checkLease(taskKey, token)
-  local f = call('HMGET', taskKey, 'status', 'leaseToken')
+-- 0 when the caller's lease is the task's current one; -1 no task; -6 lease not held. With 0 it also returns the
+-- fields it read: status, leaseToken, then each further field name asked for (one HMGET for the check and the caller).
+local function checkLease(taskKey, token, ...)
+  local f = call('HMGET', taskKey, 'status', 'leaseToken', ...)
   if not f[1] then return -1 end
   if f[1] ~= 'processing' or not f[2] or tonumber(f[2]) ~= tonumber(token) then return -6 end
-  return 0
+  return 0, f
 end
 
 local statuses = { 'queued', 'scheduled', 'processing', 'completed', 'failed', 'cancelled' }

@@ -11,9 +11,8 @@ local function newCompletions(now)
 end
 
 local function completeTask(ns, taskKey, token, resultJson, now, done)
-  local f = call('HMGET', taskKey, 'status', 'leaseToken', 'id', 'type', 'startedAt', 'attempts', 'workerId')
-  if not f[1] then return -1 end
-  if f[1] ~= 'processing' or not f[2] or tonumber(f[2]) ~= tonumber(token) then return -6 end
+  local code, f = checkLease(taskKey, token, 'id', 'type', 'startedAt', 'attempts', 'workerId')
+  if code ~= 0 then return code end
   local id, taskType = f[3], f[4]
   local nowText = done.nowText
   if resultJson then
@@ -21,7 +20,7 @@ local function completeTask(ns, taskKey, token, resultJson, now, done)
   else
     call('HSET', taskKey, 'status', 'completed', 'completedAt', nowText, 'updatedAt', nowText)
   end
-  call('HDEL', taskKey, 'leaseToken', 'leaseExpiresAt')
+  clearLease(taskKey)
   done.ids[#done.ids + 1] = id
   done.completed[#done.completed + 1] = nowText
   done.completed[#done.completed + 1] = id
