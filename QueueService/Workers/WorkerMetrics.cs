@@ -96,13 +96,14 @@ public sealed class WorkerMetrics : IDisposable
     internal void Ended(TaskLease lease, TaskOutcome outcome, TimeSpan ran)
     {
         var queue = new KeyValuePair<string, object?>(QueueTag, lease.Type);
+        // The time first: a reader that sees an outcome's count sees its processing time too.
+        _processing.Record(ran.TotalSeconds, queue, new KeyValuePair<string, object?>(OutcomeTag, NameOf(outcome)));
         switch (outcome)
         {
             case TaskOutcome.Completed: _completed.Add(1, queue); break;
             case TaskOutcome.Failed: _failed.Add(1, queue); break;
             case TaskOutcome.FailedWillRetry: _retried.Add(1, queue); break;
         }
-        _processing.Record(ran.TotalSeconds, queue, new KeyValuePair<string, object?>(OutcomeTag, NameOf(outcome)));
     }
 
     /// <summary>A lease this worker held but did not run was reconciled, for <paramref name="reason"/>.</summary>

@@ -12,10 +12,12 @@ public sealed class PeriodicBackupTests(ITestOutputHelper output)
 {
     private const int PeriodsWatched = 3;
     private const int TaskCount = 5;
-    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
-    // The lock outlives its holder's last renewal by 1.5 intervals; the survivor's next tick takes it at most
-    // one interval later: 2.5 s. The rest is timer ticks running late on a busy 2-core machine (3.5 s seen under load).
+    // The lock outlives its holder's last renewal by 1.5 intervals, so a writer's tick may run half an interval late
+    // before the other API can take the lock: 1 s of slack at 2 s (a 1 s interval's 0.5 s was not enough under load).
+    // The survivor's next tick takes it at most one interval later: 2.5 intervals. The rest is timer ticks running
+    // late on a busy 2-core machine (3.5 s seen under load).
     private static readonly TimeSpan TakeoverBound = Interval * 2.5 + TimeSpan.FromSeconds(5);
 
     private static Dictionary<string, string?> Settings(string backups) => new()

@@ -59,6 +59,9 @@ public sealed class FailoverStoreDrainTests : IAsyncLifetime
             .Select((t, index) => (t.Id, t.Priority, index))
             .OrderByDescending(t => t.Priority).ThenBy(t => t.index).Select(t => t.Id);
         (await LeaseAllAsync()).Should().Equal(expected, "priority first, then the order they were accepted in, across the outage");
+        // Logged just after the store switches back to Redis, which is what the test waited for.
+        await Eventually.TrueAsync(_ => System.Threading.Tasks.Task.FromResult(_h.Log.Entries.Any(e => e.Message.Contains("Drained 13 tasks", StringComparison.Ordinal))),
+            FailoverStoreHarness.Within, "the drain is logged");
         _h.Log.Entries.Should().ContainSingle(e => e.Level == LogLevel.Information && e.Message.Contains("Drained 13 tasks", StringComparison.Ordinal));
     }
 

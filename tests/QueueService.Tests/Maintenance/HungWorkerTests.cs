@@ -54,8 +54,10 @@ public sealed class HungWorkerTests
             var error = task.ErrorHistory.Should().ContainSingle().Subject;
             error.Kind.Should().Be(TaskErrorKinds.Timeout);
             error.Message.Should().Be(TaskLimits.TimedOutMessage("test-worker", StoreMaxProcessing));
-            logger.Entries.Should().Contain(e => e.Level == Microsoft.Extensions.Logging.LogLevel.Warning
-                && Equals(e.Properties.GetValueOrDefault("TaskId"), id) && Equals(e.Properties.GetValueOrDefault("WorkerId"), "test-worker"));
+            // The reaper logs right after the store call returns: the status above can be seen first.
+            await Eventually.TrueAsync(_ => Task.FromResult(logger.Entries.Any(e => e.Level == Microsoft.Extensions.Logging.LogLevel.Warning
+                && Equals(e.Properties.GetValueOrDefault("TaskId"), id) && Equals(e.Properties.GetValueOrDefault("WorkerId"), "test-worker"))),
+                WorkerHarness.Within, "the reaper names the task and the worker that held it");
             // The worker's next heartbeat learns the lease is gone; it abandons the handler and records nothing.
             await Eventually.TrueAsync(_ => Task.FromResult(harness.State.Lost == 1), WorkerHarness.Within,
                 "the worker gives the attempt up as lost once its heartbeat is refused");

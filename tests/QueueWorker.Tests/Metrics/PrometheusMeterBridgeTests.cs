@@ -92,8 +92,10 @@ public sealed class PrometheusMeterBridgeTests
             await Eventually.TrueAsync(async ct => (await store.GetAsync(left.Id, ct))?.Status == QueueTaskStatus.Completed, Patience,
                 "the worker hands the lease back at start-up and then runs the task itself");
 
-            (await ScrapeAsync(registry)).Should()
-                .Contain("redisqueue_leases_reconciled_total{queue=\"flaky\",reason=\"handed-back\"} 1");
+            // Counted after the hand-back returns, which also wakes the loop: the task may complete first.
+            await Eventually.MatchAsync(_ => ScrapeAsync(registry),
+                t => t.Contains("redisqueue_leases_reconciled_total{queue=\"flaky\",reason=\"handed-back\"} 1", StringComparison.Ordinal),
+                Patience, "the hand-back should be counted by queue and reason");
         }
         finally
         {

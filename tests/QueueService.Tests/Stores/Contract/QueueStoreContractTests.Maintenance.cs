@@ -90,13 +90,14 @@ public abstract partial class QueueStoreContractTests
         await Store.CompleteAsync(old, null);
         var oldFinish = (await GetRequiredAsync(old.TaskId)).CompletedAt!.Value;
         // Store time and this machine's clock agree for both stores (Redis runs locally in tests).
-        await Eventually.TrueAsync(_ => Task.FromResult(DateTimeOffset.UtcNow > oldFinish + TimeSpan.FromSeconds(1)),
-            Patience, "a second should pass after the first task finished");
+        // A cutoff of 1.5 s with 3 s between the finishes: either side may stall 1.5 s on a busy machine.
+        await Eventually.TrueAsync(_ => Task.FromResult(DateTimeOffset.UtcNow > oldFinish + TimeSpan.FromSeconds(3)),
+            Patience, "three seconds should pass after the first task finished");
         var recent = await EnqueueAndLeaseAsync();
         await Store.CompleteAsync(recent, null);
 
         (await Store.PurgeFinishedAsync(TimeSpan.FromHours(1))).Should().Be(0, "nothing finished an hour ago");
-        (await Store.PurgeFinishedAsync(TimeSpan.FromMilliseconds(500))).Should().Be(1);
+        (await Store.PurgeFinishedAsync(TimeSpan.FromSeconds(1.5))).Should().Be(1);
 
         (await Store.GetAsync(old.TaskId)).Should().BeNull();
         (await GetRequiredAsync(recent.TaskId)).Status.Should().Be(QueueTaskStatus.Completed);

@@ -263,10 +263,12 @@ public abstract partial class QueueStoreContractTests
     [Fact]
     public async Task TryLock_GivesTheLockToOneOwnerUntilItsTtlRunsOut_WhenTwoContend()
     {
-        (await Store.TryLockAsync("backup", "api-1", ShortLease)).Should().BeTrue();
-        (await Store.TryLockAsync("backup", "api-2", ShortLease)).Should().BeFalse("api-1 holds it");
-        (await Store.TryLockAsync("backup", "api-1", ShortLease)).Should().BeTrue("the holder renews it");
-        (await Store.TryLockAsync("other", "api-2", ShortLease)).Should().BeTrue("locks are per name");
+        // Long enough that a stalled call on a busy machine cannot let the lock lapse before "api-1 holds it".
+        var ttl = TimeSpan.FromSeconds(2);
+        (await Store.TryLockAsync("backup", "api-1", ttl)).Should().BeTrue();
+        (await Store.TryLockAsync("backup", "api-2", ttl)).Should().BeFalse("api-1 holds it");
+        (await Store.TryLockAsync("backup", "api-1", ttl)).Should().BeTrue("the holder renews it");
+        (await Store.TryLockAsync("other", "api-2", ttl)).Should().BeTrue("locks are per name");
 
         await Eventually.TrueAsync(ct => Store.TryLockAsync("backup", "api-2", LongLease, ct), Patience,
             "once api-1 stops renewing, the lock frees after its ttl");
