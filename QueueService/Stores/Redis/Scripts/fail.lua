@@ -6,12 +6,12 @@
   events:  cancelled | retried (with due) | failed, each with n, w and e (the message)
   returns: {0, newStatus, retryAtMs or -1} | {-1} not found | {-6} lease not held (StoreError) ]]
 -- #include common
-local code = checkLease(@taskKey, @leaseToken)
+-- The check reads the fields too: f[1] status, f[2] leaseToken, then id, type, attempts, maxRetries, cancelRequested, workerId.
+local code, f = checkLease(@taskKey, @leaseToken, 'id', 'type', 'attempts', 'maxRetries', 'cancelRequested', 'workerId')
 if code ~= 0 then return { code } end
 local now = nowMs()
-local f = call('HMGET', @taskKey, 'id', 'type', 'attempts', 'maxRetries', 'cancelRequested', 'workerId')
-local id, taskType = f[1], f[2]
-local attempts = tonumber(f[3])
+local id, taskType = f[3], f[4]
+local attempts = tonumber(f[5])
 addError(@taskKey, attempts, @message, @kind, now)
 clearLease(@taskKey)
 
@@ -19,19 +19,19 @@ clearLease(@taskKey)
 local function outcome(kind, status)
   local event = emit(kind, id, taskType, status, now)
   event.n = attempts
-  event.w = f[6]
+  event.w = f[8]
   event.e = @message
   return event
 end
 
-if f[5] == '1' then
+if f[7] == '1' then
   call('HSET', @taskKey, 'status', 'cancelled', 'completedAt', now, 'updatedAt', now)
   moveIndex(@ns, id, taskType, 'processing', 'cancelled', now)
   outcome('cancelled', 'cancelled')
   publishEvents(@ns)
   return { 0, 'cancelled', -1 }
 end
-if @retryable == '1' and attempts <= tonumber(f[4]) then
+if @retryable == '1' and attempts <= tonumber(f[6]) then
   local due = now + tonumber(@retryDelayMs)
   call('HSET', @taskKey, 'status', 'scheduled', 'scheduledFor', due, 'updatedAt', now)
   moveIndex(@ns, id, taskType, 'processing', 'scheduled', due)

@@ -5,11 +5,11 @@
   args:    @leaseToken @leaseMs @ceilingMs
   returns: {0, leaseExpiresAtMs, cancelRequested 1|0, capped 1|0} | {-1} not found | {-6} lease not held (StoreError) ]]
 -- #include common
-local code = checkLease(@taskKey, @leaseToken)
+-- The check reads the fields too: f[1] status, f[2] leaseToken, then id, type, cancelRequested, startedAt.
+local code, f = checkLease(@taskKey, @leaseToken, 'id', 'type', 'cancelRequested', 'startedAt')
 if code ~= 0 then return { code } end
 local now = nowMs()
-local f = call('HMGET', @taskKey, 'id', 'type', 'cancelRequested', 'startedAt')
-local ceiling = (tonumber(f[4]) or now) + tonumber(@ceilingMs)
+local ceiling = (tonumber(f[6]) or now) + tonumber(@ceilingMs)
 local expires = now + tonumber(@leaseMs)
 local capped = 0
 if expires > ceiling then
@@ -17,5 +17,5 @@ if expires > ceiling then
   capped = 1
 end
 call('HSET', @taskKey, 'leaseExpiresAt', expires)
-moveIndex(@ns, f[1], f[2], nil, 'processing', expires)
-return { 0, expires, f[3] == '1' and 1 or 0, capped }
+moveIndex(@ns, f[3], f[4], nil, 'processing', expires)
+return { 0, expires, f[5] == '1' and 1 or 0, capped }

@@ -85,6 +85,21 @@ public abstract partial class QueueStoreContractTests
     }
 
     [Fact]
+    public async Task Release_KeepsTheTasksPriority_WhenOthersOfHigherAndLowerPriorityQueuedMeanwhile()
+    {
+        var urgent = await EnqueueAsync(priority: 90);
+        var lease = await LeaseOneAsync();
+        var routine = await EnqueueAsync(priority: 50);
+        var urgentToo = await EnqueueAsync(priority: 90);
+
+        await Store.ReleaseAsync(lease);
+
+        (await GetRequiredAsync(urgent)).QueuePosition.Should().Be(1, "it is back at the head of priority 90, where it was");
+        (await Store.LeaseAsync("worker-2", [Alpha], 3, LongLease)).Select(l => l.TaskId).Should().Equal([urgent, urgentToo, routine],
+            "priority first, then its original place within priority 90");
+    }
+
+    [Fact]
     public async Task Retry_PutsTheTaskAtTheBackOfItsPriority_WhenRequeuedByHand()
     {
         var failing = await EnqueueAsync(maxRetries: 0);
