@@ -10,18 +10,15 @@ public sealed class QueueWorkerServicePrefetchTests
     [Fact]
     public async Task Execute_LeasesPrefetchMoreButRunsConcurrencyHandlers_WhenPrefetchIsSet()
     {
-        var (current, maxSeen, started) = (0, 0, 0);
+        var gauge = new ConcurrencyGauge();
         var firstRunning = DelegateHandler.NewSignal();
         var release = DelegateHandler.NewSignal();
         var handler = new DelegateHandler(WorkerHarness.Queue, async ctx =>
         {
-            var now = Interlocked.Increment(ref current);
-            for (var seen = Volatile.Read(ref maxSeen); now > seen; seen = Volatile.Read(ref maxSeen))
-                Interlocked.CompareExchange(ref maxSeen, now, seen);
-            Interlocked.Increment(ref started);
+            gauge.Enter();
             firstRunning.TrySetResult();
             await release.Task.WaitAsync(ctx.CancellationToken);
-            Interlocked.Decrement(ref current);
+            gauge.Exit();
             return null;
         });
         await using var harness = new WorkerHarness([handler], o => (o.Concurrency, o.Prefetch) = (1, 3));
@@ -32,11 +29,11 @@ public sealed class QueueWorkerServicePrefetchTests
         await Eventually.TrueAsync(async ct => (await harness.Store.GetStatsAsync(ct)).Totals.Processing == 4, WorkerHarness.Within,
             "one running and three prefetched hold leases");
         (await harness.Store.GetStatsAsync()).Totals.Queued.Should().Be(4, "no more than concurrency + prefetch are leased");
-        Volatile.Read(ref started).Should().Be(1, "a prefetched task waits for the one handler");
+        gauge.Started.Should().Be(1, "a prefetched task waits for the one handler");
 
         release.SetResult();
         await harness.WaitForCompletedAsync(8, "all eight complete");
-        maxSeen.Should().Be(1, "one handler at a time, prefetch or not");
+        gauge.MaxSeen.Should().Be(1, "one handler at a time, prefetch or not");
     }
 
     [Fact]

@@ -51,20 +51,15 @@ public sealed class QueueWorkerServiceTests
     [Fact]
     public async Task Execute_RunsAtMostConcurrencyHandlers_WhenManyTasksAreQueued()
     {
-        var current = 0;
-        var maxSeen = 0;
-        var started = 0;
-        var threeRunning = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var gauge = new ConcurrencyGauge();
+        var threeRunning = DelegateHandler.NewSignal();
+        var release = DelegateHandler.NewSignal();
         var handler = new DelegateHandler(WorkerHarness.Queue, async ctx =>
         {
-            var now = Interlocked.Increment(ref current);
-            for (var seen = Volatile.Read(ref maxSeen); now > seen; seen = Volatile.Read(ref maxSeen))
-                Interlocked.CompareExchange(ref maxSeen, now, seen);
-            if (Interlocked.Increment(ref started) == 3) threeRunning.TrySetResult();
+            if (gauge.Enter() == 3) threeRunning.TrySetResult();
             // The first three hold their slots until the test has looked; the rest run straight through.
             await release.Task.WaitAsync(ctx.CancellationToken);
-            Interlocked.Decrement(ref current);
+            gauge.Exit();
             return null;
         });
         await using var harness = new WorkerHarness([handler], o => o.Concurrency = 3);
@@ -76,11 +71,11 @@ public sealed class QueueWorkerServiceTests
         // Three run and are held: no fourth may have started or even been leased.
         var stats = await harness.Store.GetStatsAsync();
         stats.Totals.Processing.Should().Be(3, "a fourth task must not be leased while three slots are busy");
-        Volatile.Read(ref started).Should().Be(3, "a fourth handler must not start while three run");
+        gauge.Started.Should().Be(3, "a fourth handler must not start while three run");
         release.SetResult();
 
         await harness.WaitForCompletedAsync(12, "all twelve tasks should complete");
-        maxSeen.Should().Be(3, "three slots should be used, never more");
+        gauge.MaxSeen.Should().Be(3, "three slots should be used, never more");
     }
 
     [Fact]
