@@ -4,11 +4,12 @@ using System.Text.Json;
 using QueueService.Tests.Snapshots;
 using QueueService.Tests.Support;
 using SystemTests.Support;
+using Xunit.Abstractions;
 
 namespace SystemTests;
 
 /// <summary>An API process started while Redis is down: it takes submissions into memory at once and moves to Redis when it comes.</summary>
-public sealed class ApiStartDuringOutageTests
+public sealed class ApiStartDuringOutageTests(ITestOutputHelper output)
 {
     [Fact]
     public async Task Api_TakesSubmissionsIntoMemoryAtOnce_AndDrainsThemIntoRedis_WhenRedisIsDownAtItsStart()
@@ -16,16 +17,17 @@ public sealed class ApiStartDuringOutageTests
         await using var system = await QueueSystem.StartAsync();
         system.Redis.Kill();
         using var backups = new TempFolder();
-        // 20 s per connect attempt: a client that retried its first connect (the default: three attempts) keeps the
-        // process from serving for at least one more attempt, 20 s, past the 15 s allowed here (it starts in about 2 s).
-        // The client's reconnects back off by half of it: about 10 s before it sees Redis again.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         await using var api = ApiProcess.Launch(new Dictionary<string, string?>
         {
-            ["REDIS_URL"] = $"{system.Redis.ConnectionString},connectTimeout=20000",
+            ["REDIS_URL"] = system.Redis.ConnectionString,
             ["QUEUE_EMBEDDED_WORKERS"] = "0",
             ["BACKUP_DIR"] = backups.Path,
         });
-        await api.WaitHealthyAsync(TimeSpan.FromSeconds(15));
+        await api.WaitHealthyAsync(QueueSystem.StartPatience);
+        // How long the start took is a measurement, not an assertion: about 1.5 s here, 11 s with the client's default
+        // three connect attempts (RedisConnectionTests pins the setting).
+        output.WriteLine($"The API answered /health {clock.ElapsedMilliseconds} ms after its launch, with Redis down");
 
         (await StoreModeAsync(api)).Should().Be("memory-fallback");
         using var http = new HttpClient { BaseAddress = api.BaseAddress };

@@ -16,8 +16,10 @@ public static class RedisConnection
     /// <item><c>ConnectRetry = 1</c> unless the configuration sets <c>connectRetry</c>: a process that starts while
     /// Redis is down gets its (disconnected) client after one refused attempt instead of after the client's default
     /// three, whose two retries wait the connect timeout each (10 s with the default 5 s): an API restarted during an
-    /// outage refused every submission for those 10 s before it could take them into memory. The client keeps
-    /// reconnecting in the background either way.</item>
+    /// outage refused every submission for those 10 s before it could take them into memory (now about 1.5 s, as with
+    /// Redis up). The one attempt can still wait the connect timeout when the refusal reaches the client before it
+    /// starts watching for it (seen once, in a loaded CI run). The client keeps reconnecting in the background
+    /// either way.</item>
     /// <item><see cref="SocketManager.ThreadPool"/>: replies are read and their awaiters resumed on the .NET thread
     /// pool rather than on the client's own dedicated reader threads. On a 2-core machine the dedicated threads cost a
     /// context switch per reply: an awaited SET took 130–160 µs with them and 60–65 µs without (bench/, 20,000 calls).</item>

@@ -58,12 +58,19 @@ internal sealed class ApiProcess : IAsyncDisposable
     public async Task WaitHealthyAsync(TimeSpan within)
     {
         using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
-        await Eventually.TrueAsync(async ct =>
+        try
         {
-            if (Process.HasExited) throw new InvalidOperationException($"the API exited:\n{Process.Output}");
-            using var response = await http.GetAsync(new Uri("/health", UriKind.Relative), ct);
-            return response.IsSuccessStatusCode;
-        }, within, "the API should answer /health with 200 once its store is reachable");
+            await Eventually.TrueAsync(async ct =>
+            {
+                if (Process.HasExited) throw new InvalidOperationException($"the API exited:\n{Process.Output}");
+                using var response = await http.GetAsync(new Uri("/health", UriKind.Relative), ct);
+                return response.IsSuccessStatusCode;
+            }, within, "the API should answer /health with 200 once its store is reachable");
+        }
+        catch (Xunit.Sdk.XunitException ex)
+        {
+            throw new Xunit.Sdk.XunitException($"{ex.Message}\nThe API's output so far:\n{Process.Output}");
+        }
     }
 
     /// <summary>GETs <paramref name="path"/> and returns the body; fails the test on a non-2xx answer.</summary>
