@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using QueueService.Hosting;
 using QueueService.Stores;
+using QueueService.Tests.Support;
 using SystemTests.Support;
 using Xunit.Abstractions;
 
@@ -26,6 +27,7 @@ public sealed partial class ChaosTests(ITestOutputHelper output)
     private static readonly TimeSpan StepPatience = TimeSpan.FromSeconds(45);
     private static readonly TimeSpan SettlePatience = TimeSpan.FromSeconds(120);
     private static readonly TimeSpan VerdictMargin = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan ExportPatience = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan SampleInterval = TimeSpan.FromSeconds(5);
 
@@ -113,7 +115,10 @@ public sealed partial class ChaosTests(ITestOutputHelper output)
             await sampler;
 
             var verifying = timeline.Now;
-            var stored = (await system.Store.ExportAsync(bound.Token)).Tasks;
+            // The test's own Redis client reconnects on its own back-off after the outages (seconds apart); once, in CI, it
+            // had no connection yet when the export ran. Retried until it answers, with a deadline.
+            var stored = (await Eventually.MatchAsync(ct => system.Store.ExportAsync(ct), _ => true, ExportPatience,
+                "the test's own Redis client should answer the final export")).Tasks;
             var side = SideFile.Read(workload.SideFile);
             var alive = workers.Where(w => w != doomed && w.HasExited).Select(w => $"worker pid {w.Id} exited:\n{w.Output}").ToArray();
             var verdict = new ChaosVerdict(workload, submissions, stored, side,
