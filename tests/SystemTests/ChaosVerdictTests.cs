@@ -43,6 +43,30 @@ public sealed class ChaosVerdictTests : IDisposable
     }
 
     [Fact]
+    public void Verdict_CountsARunUnderNoWorkersPid_AsTheKilledWorkersOrphan()
+    {
+        // The recogniser's shell was forked just before its worker was killed and started with init as its parent.
+        var side = RanOnce(0, 1, 2).Concat([Start(3, 1), End(3, 1), Start(3, 100), End(3, 100)]).ToList();
+
+        var verdict = Judge(Accepted(0, 1, 2, 3), Stored(0, 1, 2, 3), side);
+
+        verdict.Problems.Should().BeEmpty();
+        verdict.Report.Should().Contain("| tasks run again after the kill of worker killed | 1 |")
+            .And.Contain("|   of which the killed worker's recogniser ended after it died (orphan of the kill) | 1 |")
+            .And.Contain("start on pid 1 (no worker: a recogniser started after its worker, killed, was killed)");
+    }
+
+    [Fact]
+    public void Verdict_NamesTheTask_WhenItRanTwiceUnderNoWorkersPid()
+    {
+        var side = RanOnce(0, 1, 2).Concat([Start(3, 1), End(3, 1), Start(3, 1), End(3, 1)]).ToList();
+
+        var verdict = Judge(Accepted(0, 1, 2, 3), Stored(0, 1, 2, 3), side);
+
+        verdict.Problems.Should().ContainSingle().Which.Should().Contain("run other than exactly once").And.Contain(_workload.Tasks[3].Name);
+    }
+
+    [Fact]
     public void Verdict_NamesTheTasks_WhenOneIsGoneAndOneRanTwiceOnLiveWorkers()
     {
         var side = RanOnce(0, 1, 2).Concat(RanOnce(2)).ToList();

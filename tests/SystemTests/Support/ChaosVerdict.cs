@@ -32,11 +32,21 @@ internal sealed record ApiStats(string Store, long Queued, long Scheduled, long 
 /// from this index on came from a recogniser that outlived it (an orphan of the kill, its outcome never recorded).</param>
 internal sealed record ChaosWorkers(IReadOnlyDictionary<int, string> Pids, int KilledPid, int Concurrency, int LinesBeforeKillEnded)
 {
+    /// <summary>
+    /// Whether <paramref name="line"/> came from the killed worker's recogniser. A line names the recogniser shell's
+    /// parent as it was when the shell started: a shell forked just before its worker was killed starts with init
+    /// (or a subreaper) as its parent, a pid of no worker. Only the killed worker dies during the scenario (any other
+    /// exit fails it), so such a line is that worker's, written after it died.
+    /// </summary>
+    public bool IsKilledWorkers(SideLine line) => line.WorkerPid == KilledPid || !Pids.ContainsKey(line.WorkerPid);
+
     /// <summary>Whether <paramref name="line"/> was written by the killed worker's recogniser after the worker died.</summary>
-    public bool IsOrphan(SideLine line) => line.WorkerPid == KilledPid && line.Index >= LinesBeforeKillEnded;
+    public bool IsOrphan(SideLine line) =>
+        (line.WorkerPid == KilledPid && line.Index >= LinesBeforeKillEnded) || !Pids.ContainsKey(line.WorkerPid);
 
     /// <summary>The worker's id, or the pid when no worker of the scenario had it.</summary>
-    public string Name(int pid) => Pids.TryGetValue(pid, out var id) ? id : $"pid {pid} (not a worker of this scenario)";
+    public string Name(int pid) => Pids.TryGetValue(pid, out var id) ? id
+        : $"pid {pid} (no worker: a recogniser started after its worker, {Pids[KilledPid]}, was killed)";
 }
 
 /// <summary>
@@ -168,7 +178,7 @@ internal sealed class ChaosVerdict
         var lines = _sideByName.TryGetValue(task.Name, out var found) ? found : [];
         var starts = lines.Count(l => !l.IsEnd);
         var ends = lines.Count(l => l.IsEnd);
-        var onKilled = lines.Where(l => l.WorkerPid == _workers.KilledPid).ToArray();
+        var onKilled = lines.Where(_workers.IsKilledWorkers).ToArray();
         var killedStarts = onKilled.Count(l => !l.IsEnd);
         var liveStarts = starts - killedStarts;
         var liveEnds = ends - onKilled.Count(l => l.IsEnd);
