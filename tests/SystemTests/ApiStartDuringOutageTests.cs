@@ -41,6 +41,5 @@ public sealed class ApiStartDuringOutageTests(ITestOutputHelper output)
         (await system.Store.GetAsync(id)).Should().NotBeNull("the task taken into memory is drained into Redis");
     }
 
-    private static async Task<string?> StoreModeAsync(ApiProcess api) =>
-        JsonDocument.Parse(await api.GetStringAsync("/stats")).RootElement.GetProperty("store").GetString();
+    private static async Task<string> StoreModeAsync(ApiProcess api) => ApiStats.Parse(await api.GetStringAsync("/stats")).Store;
 }
