@@ -34,10 +34,8 @@ public sealed class PrometheusMeterBridgeTests
                 await Eventually.TrueAsync(async ct => (await store.GetAsync(id, ct))?.Status.IsFinished() == true, Patience, "the worker should finish every task");
 
             // Each outcome is counted just after the store records it, so the scrape waits for all of them.
-            string[] counted = ["redisqueue_tasks_failed_total{queue=\"flaky\"} 1", "redisqueue_tasks_completed_total{queue=\"flaky\"} 2"];
-            var text = await Eventually.MatchAsync(_ => ScrapeAsync(registry),
-                t => counted.All(line => t.Contains(line, StringComparison.Ordinal)),
-                Patience, "every finished task's outcome should be counted");
+            var text = await ScrapeUntilAsync(registry, "every finished task's outcome should be counted",
+                "redisqueue_tasks_failed_total{queue=\"flaky\"} 1", "redisqueue_tasks_completed_total{queue=\"flaky\"} 2");
 
             text.Should().Contain("redisqueue_tasks_retried_total{queue=\"flaky\"} 2", "one retry of the second task, one of the third")
                 .And.Contain("redisqueue_task_processing_duration_seconds_count{queue=\"flaky\",outcome=\"retried\"} 2")
@@ -63,9 +61,7 @@ public sealed class PrometheusMeterBridgeTests
         {
             var store = busy.Services.GetRequiredService<IQueueStore>();
             await store.EnqueueAsync(new NewTask(FlakyHandler.QueueName, """{"failures":0}"""));
-            await Eventually.MatchAsync(_ => ScrapeAsync(busyRegistry),
-                t => t.Contains("redisqueue_tasks_completed_total{queue=\"flaky\"} 1", StringComparison.Ordinal),
-                Patience, "the busy host's bridge should count its task");
+            await ScrapeUntilAsync(busyRegistry, "the busy host's bridge should count its task", "redisqueue_tasks_completed_total{queue=\"flaky\"} 1");
 
             (await ScrapeAsync(idleRegistry)).Should().NotContain("redisqueue_tasks_completed_total{", "the idle host ran nothing");
         }
@@ -93,9 +89,8 @@ public sealed class PrometheusMeterBridgeTests
                 "the worker hands the lease back at start-up and then runs the task itself");
 
             // Counted after the hand-back returns, which also wakes the loop: the task may complete first.
-            await Eventually.MatchAsync(_ => ScrapeAsync(registry),
-                t => t.Contains("redisqueue_leases_reconciled_total{queue=\"flaky\",reason=\"handed-back\"} 1", StringComparison.Ordinal),
-                Patience, "the hand-back should be counted by queue and reason");
+            await ScrapeUntilAsync(registry, "the hand-back should be counted by queue and reason",
+                "redisqueue_leases_reconciled_total{queue=\"flaky\",reason=\"handed-back\"} 1");
         }
         finally
         {
@@ -119,6 +114,10 @@ public sealed class PrometheusMeterBridgeTests
         builder.Services.AddTaskHandler<FlakyHandler>();
         return builder.Build();
     }
+
+    /// <summary>Scrapes, up to <see cref="Patience"/>, until the text holds every one of <paramref name="lines"/>; returns it.</summary>
+    private static Task<string> ScrapeUntilAsync(CollectorRegistry registry, string because, params string[] lines) =>
+        Eventually.MatchAsync(_ => ScrapeAsync(registry), t => lines.All(line => t.Contains(line, StringComparison.Ordinal)), Patience, because);
 
     private static async Task<string> ScrapeAsync(CollectorRegistry registry)
     {
